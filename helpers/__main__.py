@@ -1,0 +1,96 @@
+"""Command line: ``python -m helpers validate`` and ``python -m helpers report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from helpers.data import (
+    DataValidationError,
+    Problem,
+    frictionless_problems,
+    load_table,
+    table_names,
+    validate_package,
+)
+
+
+def _print_problems(problems: list[Problem], limit: int = 50) -> None:
+    print(f"{len(problems)} data problem{'s' if len(problems) != 1 else ''} found:",
+          file=sys.stderr)
+    for problem in problems[:limit]:
+        print(f"  - {problem}", file=sys.stderr)
+    if len(problems) > limit:
+        print(f"  ... and {len(problems) - limit} more", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate every table; one summary line on success, a list and exit 1 on failure."""
+    started = time.perf_counter()
+    problems = validate_package(args.data_dir)
+    if not problems and not args.fast:
+        problems = frictionless_problems(args.data_dir)
+    if problems:
+        _print_problems(problems)
+        return 1
+    counts = {name: len(load_table(name, args.data_dir)) for name in table_names(args.data_dir)}
+    total = sum(counts.values())
+    detail = ", ".join(f"{name} {n}" for name, n in counts.items())
+    print(f"OK: {len(counts)} tables, {total} rows valid ({detail}) "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the offline HTML reports."""
+    from helpers.report import ReportBuildError, build_reports
+
+    params: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"--param expects key=value, found {item!r}", file=sys.stderr)
+            return 2
+        params[key.strip()] = value.strip()
+    try:
+        out = build_reports(out_dir=Path(args.out), data_dir=args.data_dir, params=params,
+                            notebooks=args.notebook or None)
+    except DataValidationError as exc:
+        print("Report not built: the data is invalid; the previous reports are untouched.",
+              file=sys.stderr)
+        _print_problems(exc.problems)
+        return 1
+    except ReportBuildError as exc:
+        print(f"Report not built: {exc}\nThe previous reports are untouched.", file=sys.stderr)
+        return 1
+    print(f"Reports written to {out}/index.html")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m helpers``."""
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="validate tiktok_data/ against datapackage.json")
+    v.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")
+    v.add_argument("--fast", action="store_true", help="skip the frictionless second opinion")
+    v.set_defaults(func=cmd_validate)
+    r = sub.add_parser("report", help="build the offline HTML reports")
+    r.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")
+    r.add_argument("--out", default="reports", help="output folder (default reports/)")
+    r.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="notebook parameter, e.g. region=Europe (repeatable)")
+    r.add_argument("--notebook", action="append", default=[], metavar="NAME",
+                   help="build only this notebook (repeatable), e.g. 03-regulatory-pressure")
+    r.set_defaults(func=cmd_report)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,529 @@
+"""Load and validate the tables of ``tiktok_data/`` against its ``datapackage.json``.
+
+The Table Schemas in ``datapackage.json`` are the single data dictionary: this module reads
+types, required fields, enums, ranges, patterns, keys and foreign keys from there. The checks
+are vectorised pandas (fast enough for every notebook load); ``python -m helpers validate``
+also runs frictionless over the package as a second opinion.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+DATA_DIR_ENV = "TIKTOK_DATA_DIR"
+DESCRIPTOR = "datapackage.json"
+MAX_SHOWN = 12
+
+_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation finding: where it is and what was expected and found."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class DataValidationError(ValueError):
+    """Raised when a table does not match its schema; lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:MAX_SHOWN])
+        more = len(self.problems) - MAX_SHOWN
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        count = len(self.problems)
+        super().__init__(f"{count} data problem{'s' if count != 1 else ''}:\n{shown}{tail}")
+
+
+def default_data_dir() -> Path:
+    """The data folder: $TIKTOK_DATA_DIR, else ``tiktok_data/`` at the project root."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "tiktok_data"
+
+
+def _resolve(data_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(data_dir).resolve() if data_dir is not None else default_data_dir().resolve()
+
+
+# ---------------------------------------------------------------- descriptor
+
+_descriptor_cache: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
+
+
+def _stat_key(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size)
+
+
+def read_package(data_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The parsed ``datapackage.json`` of ``data_dir`` (cached until the file changes)."""
+    root = _resolve(data_dir)
+    path = root / DESCRIPTOR
+    if not path.is_file():
+        raise DataValidationError(
+            [Problem(str(path), None, None, "expected a datapackage.json here; no such file")]
+        )
+    key = _stat_key(path)
+    cached = _descriptor_cache.get(root)
+    if cached and cached[0] == key:
+        return cached[1]
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise DataValidationError([Problem(str(path), line, None, f"not valid JSON: {exc}")]) from exc
+    _descriptor_cache[root] = (key, package)
+    return package
+
+
+def resource(name: str, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The resource descriptor (path and Table Schema) of table ``name``."""
+    package = read_package(data_dir)
+    for res in package["resources"]:
+        if res["name"] == name:
+            return res
+    known = ", ".join(r["name"] for r in package["resources"])
+    raise KeyError(f"no table named {name!r} in {DESCRIPTOR}; known tables: {known}")
+
+
+def table_names(data_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Names of every table of the package, in descriptor order."""
+    return [r["name"] for r in read_package(data_dir)["resources"]]
+
+
+def fields(name: str, data_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """The field descriptors of table ``name``."""
+    return resource(name, data_dir)["schema"]["fields"]
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _read_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
+    """Header, (line, fields) rows and structural problems of one CSV file."""
+    if not path.is_file():
+        return [], [], [Problem(label, None, None, f"expected a CSV file at {path}; no such file")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        header = raw.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip().split(",")
+        col_index = raw[line_start : exc.start].count(b",")
+        column = header[col_index] if col_index < len(header) else None
+        bad = raw[exc.start : exc.end].hex(" ")
+        return [], [], [
+            Problem(label, line, column, f"expected UTF-8 text, found undecodable bytes ({bad})")
+        ]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    problems: list[Problem] = []
+    start = 1
+    try:
+        for record in reader:
+            if not header:
+                header = record
+            elif record:  # a blank line is not a row
+                rows.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(label, reader.line_num, None, f"malformed CSV: {exc}"))
+    if not header:
+        problems.append(Problem(label, 1, None, "expected a header row, found an empty file"))
+    return header, rows, problems
+
+
+def _check_header(
+    header: list[str], schema_fields: list[dict[str, Any]], label: str
+) -> list[Problem]:
+    expected = [f["name"] for f in schema_fields]
+    problems = []
+    for name in expected:
+        if name not in header:
+            problems.append(
+                Problem(label, 1, name, "expected this documented column in the header; missing")
+            )
+    for name in header:
+        if name not in expected:
+            problems.append(
+                Problem(label, 1, name or "(blank)", "found a column that datapackage.json "
+                        f"does not document; documented columns: {', '.join(expected)}")
+            )
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(label, 1, name, "column appears twice in the header"))
+        seen.add(name)
+    return problems
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+# ---------------------------------------------------------------- field checks
+
+
+def _convert_field(
+    field: dict[str, Any], raw: pd.Series, lines: pd.Series, label: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Typed column for one field and the problems of its cells."""
+    name, ftype = field["name"], field.get("type", "string")
+    cons = field.get("constraints", {})
+    problems: list[Problem] = []
+
+    def report(mask: pd.Series, message: str) -> None:
+        for idx in mask[mask].index:
+            problems.append(Problem(label, int(lines[idx]), name,
+                                    message.format(found=_short(raw[idx]))))
+
+    missing = raw == ""
+    if cons.get("required"):
+        report(missing, "expected a value (required), found an empty cell")
+    present = ~missing
+
+    if ftype in ("number", "integer"):
+        typed = pd.to_numeric(raw.where(present), errors="coerce").astype("float64")
+        bad_type = present & typed.isna()
+        report(bad_type, f"expected a{'n integer' if ftype == 'integer' else ' number'}, "
+                         "found {found}")
+        nonfinite = present & ~bad_type & ~typed.map(lambda v: math.isfinite(v) if v == v else True)
+        report(nonfinite, "expected a finite number, found {found}")
+        typed = typed.where(~nonfinite)
+        if ftype == "integer":
+            frac = present & typed.notna() & (typed % 1 != 0)
+            report(frac, "expected an integer, found {found}")
+        ok = typed.notna()
+        if "minimum" in cons:
+            report(ok & (typed < cons["minimum"]), f"expected a value >= {cons['minimum']}, "
+                                                   "found {found}")
+        if "exclusiveMinimum" in cons:
+            report(ok & (typed <= cons["exclusiveMinimum"]),
+                   f"expected a value > {cons['exclusiveMinimum']}, found {{found}}")
+        if "maximum" in cons:
+            report(ok & (typed > cons["maximum"]), f"expected a value <= {cons['maximum']}, "
+                                                   "found {found}")
+        if ftype == "integer":
+            typed = typed.astype("int64") if typed.notna().all() else typed.astype("Int64")
+    elif ftype == "date":
+        shaped = raw.str.fullmatch(_DATE_RE)
+        typed = pd.to_datetime(raw.where(present & shaped), format="%Y-%m-%d", errors="coerce")
+        report(present & ~shaped, "expected a date as YYYY-MM-DD, found {found}")
+        report(present & shaped & typed.isna(), "expected a real calendar date, found {found}")
+    else:
+        typed = raw.where(present)
+        if "pattern" in cons:
+            report(present & ~raw.str.fullmatch(cons["pattern"]),
+                   f"expected text matching {cons['pattern']}, found {{found}}")
+    if "enum" in cons:
+        allowed = cons["enum"]
+        bad = present & ~raw.isin([str(a) for a in allowed])
+        shown = ", ".join(map(str, allowed[:15])) + (", ..." if len(allowed) > 15 else "")
+        report(bad, f"expected one of: {shown}; found {{found}}")
+        if ftype == "string":
+            typed = pd.Categorical(typed.where(~bad), categories=allowed)
+            typed = pd.Series(typed, index=raw.index)
+    if cons.get("unique"):
+        dup = present & raw.duplicated(keep=False)
+        for value, group in raw[dup].groupby(raw[dup], sort=False):
+            first = int(lines[group.index[0]])
+            for idx in group.index[1:]:
+                problems.append(Problem(label, int(lines[idx]), name,
+                                        f"expected a unique value, found {_short(value)} "
+                                        f"again (first on line {first})"))
+    if ftype == "string" and "enum" not in cons:
+        typed = typed.astype("string")
+    return typed, problems
+
+
+def _check_primary_key(
+    schema: dict[str, Any], raw: pd.DataFrame, lines: pd.Series, label: str
+) -> list[Problem]:
+    pk = schema.get("primaryKey")
+    if not pk or isinstance(pk, str) or len(pk) == 1:
+        return []  # single-field keys are checked as unique fields
+    keys = raw[pk].astype(str).agg("|".join, axis=1)
+    problems = []
+    dup = keys.duplicated(keep="first")
+    first_line = {k: int(lines[i]) for i, k in keys[~dup].items()}
+    for idx in dup[dup].index:
+        problems.append(Problem(label, int(lines[idx]), ",".join(pk),
+                                f"expected a unique key ({', '.join(pk)}), found "
+                                f"{_short(keys[idx])} again (first on line {first_line[keys[idx]]})"))
+    return problems
+
+
+def _check_category_enums(
+    schema: dict[str, Any], raw: pd.DataFrame, lines: pd.Series, label: str
+) -> list[Problem]:
+    """Fields whose allowed values depend on another field (``x-enumByCategory``)."""
+    problems = []
+    for field in schema["fields"]:
+        by = field.get("x-enumByCategory")
+        if not by or field["name"] not in raw:
+            continue
+        for category, allowed in by.items():
+            mask = (raw["category"] == category) & (raw[field["name"]] != "") & ~raw[
+                field["name"]
+            ].isin(allowed)
+            for idx in mask[mask].index:
+                problems.append(Problem(
+                    label, int(lines[idx]), field["name"],
+                    f"expected a {category} type ({', '.join(allowed)}), "
+                    f"found {_short(raw[field['name']][idx])}"))
+    return problems
+
+
+def _check_dates(typed: pd.DataFrame, lines: pd.Series, label: str) -> list[Problem]:
+    """Period dates start their period; an end date does not precede its start date."""
+    problems: list[Problem] = []
+    if {"date", "date_precision"} <= set(typed):
+        date, prec = typed["date"], typed["date_precision"].astype("string")
+        off = (
+            ((prec == "month") & (date.dt.day != 1))
+            | ((prec == "year") & ((date.dt.day != 1) | (date.dt.month != 1)))
+            | ((prec == "quarter") & ((date.dt.day != 1) | ~date.dt.month.isin([1, 4, 7, 10])))
+        ).fillna(False)
+        for idx in off[off].index:
+            problems.append(Problem(label, int(lines[idx]), "date",
+                                    f"expected the first day of the {prec[idx]} "
+                                    f"(date_precision={prec[idx]}), found "
+                                    f"{date[idx]:%Y-%m-%d}"))
+    if {"date", "end_date"} <= set(typed):
+        back = (typed["end_date"] < typed["date"]).fillna(False)
+        for idx in back[back].index:
+            problems.append(Problem(label, int(lines[idx]), "end_date",
+                                    f"expected an end date on or after {typed['date'][idx]:%Y-%m-%d}, "
+                                    f"found {typed['end_date'][idx]:%Y-%m-%d}"))
+    return problems
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _parse_table(name: str, root: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """Typed table and its own problems (foreign keys excluded)."""
+    res = resource(name, root)
+    path = root / res["path"]
+    label = res["path"]
+    schema = res["schema"]
+    header, rows, problems = _read_rows(path, label)
+    if not header:
+        return pd.DataFrame(), problems
+    problems += _check_header(header, schema["fields"], label)
+    width = len(header)
+    good_rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    for line, record in rows:
+        if len(record) != width:
+            if len(record) < width:
+                column, what = header[len(record)], "missing from this short row"
+            else:
+                column, what = "(extra field)", "found where the header has no column"
+            problems.append(Problem(label, line, column,
+                                    f"expected {width} fields, found {len(record)}; {what}"))
+            continue
+        good_rows.append(record)
+        line_numbers.append(line)
+    raw = pd.DataFrame(good_rows, columns=header, dtype=object).astype(str)
+    lines = pd.Series(line_numbers, dtype="int64")
+    typed: dict[str, Any] = {}
+    for field in schema["fields"]:
+        if field["name"] not in raw.columns or header.count(field["name"]) > 1:
+            continue
+        col, field_problems = _convert_field(field, raw[field["name"]], lines, label)
+        typed[field["name"]] = col
+        problems += field_problems
+    if set(_as_list(schema.get("primaryKey"))) <= set(raw.columns):
+        problems += _check_primary_key(schema, raw, lines, label)
+    if "category" in raw.columns:
+        problems += _check_category_enums(schema, raw, lines, label)
+    frame = pd.DataFrame(typed, index=raw.index)
+    frame.attrs["lines"] = lines
+    problems += _check_dates(frame, lines, label)
+    return frame, problems
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _check_foreign_keys(
+    name: str, frame: pd.DataFrame, root: Path, tables: dict[str, pd.DataFrame]
+) -> list[Problem]:
+    res = resource(name, root)
+    label = res["path"]
+    lines = frame.attrs.get("lines", pd.Series(dtype="int64"))
+    problems = []
+    for fk in res["schema"].get("foreignKeys", []):
+        cols = _as_list(fk["fields"])
+        ref = fk["reference"]
+        ref_cols = _as_list(ref["fields"])
+        target = tables.get(ref["resource"])
+        if target is None or target.empty or not set(cols) <= set(frame):
+            continue
+        for col, ref_col in zip(cols, ref_cols, strict=True):
+            if ref_col not in target:
+                continue
+            known = set(target[ref_col].dropna().astype(str))
+            values = frame[col].astype("string")
+            bad = values.notna() & ~values.isin(known)
+            for idx in bad[bad].index:
+                problems.append(Problem(
+                    label, int(lines[idx]), col,
+                    f"expected a {ref_col} of the {ref['resource']} table, found "
+                    f"{_short(values[idx])} (not in {resource(ref['resource'], root)['path']})"))
+    return problems
+
+
+_table_cache: dict[tuple[Path, str], tuple[tuple, pd.DataFrame]] = {}
+
+
+def _signature(root: Path) -> tuple:
+    """Modification stamps of every file of the package (a change anywhere re-reads)."""
+    package = read_package(root)
+    stamps: list[tuple[str, int, int]] = [(DESCRIPTOR, *_stat_key(root / DESCRIPTOR))]
+    for res in package["resources"]:
+        path = root / res["path"]
+        try:
+            stamps.append((res["path"], *_stat_key(path)))
+        except FileNotFoundError:
+            stamps.append((res["path"], -1, -1))
+    return tuple(stamps)
+
+
+def _dependencies(name: str, root: Path) -> list[str]:
+    """Tables that ``name`` refers to through foreign keys, depth first, ``name`` last."""
+    order: list[str] = []
+
+    def visit(table: str) -> None:
+        if table in order:
+            return
+        for fk in resource(table, root)["schema"].get("foreignKeys", []):
+            target = fk["reference"]["resource"]
+            if target and target != table:
+                visit(target)
+        order.append(table)
+
+    visit(name)
+    return order
+
+
+def _load_validated(names: list[str], root: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for table in names:
+        frame, found = _parse_table(table, root)
+        tables[table] = frame
+        problems += found
+    for table in names:
+        if not tables[table].empty:
+            problems += _check_foreign_keys(table, tables[table], root, tables)
+    return tables, problems
+
+
+def load_table(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Table ``name`` of the data package as a typed, validated DataFrame.
+
+    Dates are datetime64, enumerated fields categoricals, numbers floats. Raises
+    :class:`DataValidationError` naming file, line and column of every problem. Results are
+    cached per process and re-read when any file of the package changes.
+    """
+    root = _resolve(data_dir)
+    signature = _signature(root)
+    cached = _table_cache.get((root, name))
+    if cached and cached[0] == signature:
+        return cached[1].copy(deep=False)
+    names = _dependencies(name, root)
+    tables, problems = _load_validated(names, root)
+    if problems:
+        raise DataValidationError(sorted(set(problems), key=_problem_order))
+    for table, frame in tables.items():
+        frame = frame.reset_index(drop=True)
+        frame.attrs = {"name": table}
+        _table_cache[(root, table)] = (signature, frame)
+    return _table_cache[(root, name)][1].copy(deep=False)
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.file, p.line or 0, p.column or "", p.message)
+
+
+def validate_package(data_dir: str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Every problem of every table of the package (empty when it is valid)."""
+    root = _resolve(data_dir)
+    try:
+        names = table_names(root)
+    except DataValidationError as exc:
+        return exc.problems
+    _, problems = _load_validated(names, root)
+    return sorted(set(problems), key=_problem_order)
+
+
+def frictionless_problems(data_dir: str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Problems that frictionless finds in the package (a second, slower opinion)."""
+    import frictionless  # heavy import: only for `validate` and tests
+
+    root = _resolve(data_dir)
+    report = frictionless.validate(str(root / DESCRIPTOR))
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            problems.append(Problem(
+                Path(task.place).name if task.place else DESCRIPTOR,
+                getattr(error, "row_number", None),
+                getattr(error, "field_name", None),
+                f"frictionless {error.type}: {error.note}"))
+    for error in report.errors:
+        problems.append(Problem(DESCRIPTOR, None, None, f"frictionless {error.type}: {error.note}"))
+    return problems
+
+
+def clear_cache() -> None:
+    """Forget every cached table and descriptor."""
+    _table_cache.clear()
+    _descriptor_cache.clear()
+
+
+__all__ = [
+    "DataValidationError",
+    "Problem",
+    "clear_cache",
+    "default_data_dir",
+    "fields",
+    "frictionless_problems",
+    "load_table",
+    "read_package",
+    "resource",
+    "table_names",
+    "validate_package",
+]
