@@ -388,7 +388,8 @@ def _check_foreign_keys(
         cols = _as_list(fk["fields"])
         ref = fk["reference"]
         ref_cols = _as_list(ref["fields"])
-        target = tables.get(ref["resource"])
+        ref_name = ref["resource"] or name  # "" refers to the table itself
+        target = tables.get(ref_name)
         if target is None or target.empty or not set(cols) <= set(frame):
             continue
         for col, ref_col in zip(cols, ref_cols, strict=True):
@@ -400,8 +401,8 @@ def _check_foreign_keys(
             for idx in bad[bad].index:
                 problems.append(Problem(
                     label, int(lines[idx]), col,
-                    f"expected a {ref_col} of the {ref['resource']} table, found "
-                    f"{_short(values[idx])} (not in {resource(ref['resource'], root)['path']})"))
+                    f"expected a {ref_col} of the {ref_name} table, found "
+                    f"{_short(values[idx])} (not in {resource(ref_name, root)['path']})"))
     return problems
 
 

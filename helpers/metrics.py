@@ -1,0 +1,397 @@
+"""Pure pandas metrics over the data package tables (no file access, no plotting).
+
+Every function takes DataFrames as returned by :func:`helpers.data.load_table` and returns a
+new DataFrame; nothing is modified in place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ALL = "All"
+
+# ---------------------------------------------------------------- filtering
+
+
+def geos_in_region(regions: pd.DataFrame, region: str | None) -> list[str]:
+    """Codes of the regions table that belong to ``region`` (every code for All/None)."""
+    if region in (None, "", ALL):
+        return regions["code"].astype(str).tolist()
+    return regions.loc[regions["region"].astype(str) == region, "code"].astype(str).tolist()
+
+
+def filter_rows(
+    frame: pd.DataFrame,
+    *,
+    geos: Iterable[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    **equals: str | Iterable[str] | None,
+) -> pd.DataFrame:
+    """Rows whose geo is in ``geos``, whose date lies in [start, end] and whose other columns
+    equal (or are in) the given values; ``None`` or ``"All"`` means no filter."""
+    mask = pd.Series(True, index=frame.index)
+    if geos is not None:
+        mask &= frame["geo"].astype(str).isin(list(geos))
+    if start is not None and "date" in frame:
+        mask &= frame["date"] >= pd.Timestamp(start)
+    if end is not None and "date" in frame:
+        mask &= frame["date"] <= pd.Timestamp(end)
+    for column, wanted in equals.items():
+        if wanted is None or wanted == ALL:
+            continue
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        mask &= frame[column].astype(str).isin(values)
+    return frame.loc[mask].copy()
+
+
+def with_sources(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its source's title, publisher, published date, URL and quality."""
+    cols = sources[["source_id", "title", "publisher", "published", "url", "quality"]].rename(
+        columns={"title": "source_title", "publisher": "source_publisher",
+                 "published": "source_published", "url": "source_url",
+                 "quality": "source_quality"})
+    merged = frame.merge(cols, on="source_id", how="left", validate="many_to_one")
+    merged.index = frame.index
+    return merged
+
+
+def with_geo_names(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``geo_name`` and ``region`` columns from the regions table."""
+    names = regions[["code", "name", "region"]].rename(columns={"code": "geo", "name": "geo_name"})
+    out = frame.merge(names.astype({"geo": "string"}), left_on=frame["geo"].astype("string"),
+                      right_on="geo", how="left", suffixes=("", "_r"))
+    out = out.drop(columns=[c for c in ("key_0", "geo_r") if c in out])
+    out.index = frame.index
+    return out
+
+
+def distinct_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events without the rows that only add a further source (``same_event_as`` set)."""
+    if "same_event_as" not in events:
+        return events
+    return events[events["same_event_as"].astype("string").fillna("") == ""]
+
+
+# ---------------------------------------------------------------- growth
+
+
+def period_growth(frame: pd.DataFrame, by: Iterable[str] = ("geo", "metric", "product")) -> pd.DataFrame:
+    """Change from each figure to the next of the same series: absolute, percent, per year.
+
+    A series is one geo, metric and product; figures of the same date (several sources)
+    are averaged first. Adds ``change``, ``pct_change`` and ``annualised_pct``.
+    """
+    keys = [k for k in by if k in frame]
+    series = (frame.groupby([*keys, "date"], observed=True, as_index=False)["value"].mean()
+              .sort_values([*keys, "date"]))
+    grouped = series.groupby(keys, observed=True)
+    series["previous"] = grouped["value"].shift()
+    series["previous_date"] = grouped["date"].shift()
+    series["change"] = series["value"] - series["previous"]
+    series["pct_change"] = np.where(series["previous"] > 0,
+                                    series["change"] / series["previous"] * 100, np.nan)
+    years = (series["date"] - series["previous_date"]).dt.days / 365.25
+    ratio = series["value"] / series["previous"]
+    valid = (series["previous"] > 0) & (years > 0) & (ratio > 0)
+    series["annualised_pct"] = np.where(valid, (ratio.where(valid) ** (1 / years.where(valid)) - 1)
+                                        * 100, np.nan)
+    return series.reset_index(drop=True)
+
+
+def cagr(start_value: float, end_value: float, years: float) -> float:
+    """Compound annual growth rate in percent; NaN when it is undefined."""
+    if years <= 0 or start_value <= 0 or end_value < 0:
+        return math.nan
+    return ((end_value / start_value) ** (1 / years) - 1) * 100
+
+
+def cagr_between(frame: pd.DataFrame, start: str | pd.Timestamp,
+                 end: str | pd.Timestamp) -> pd.DataFrame:
+    """CAGR per series from the figure nearest after ``start`` to the last one up to ``end``."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    rows = []
+    window = frame[(frame["date"] >= start) & (frame["date"] <= end)]
+    keys = [k for k in ("geo", "metric", "product") if k in frame]
+    for key, group in window.groupby(keys, observed=True):
+        by_date = group.groupby("date")["value"].mean().sort_index()
+        if len(by_date) < 2:
+            continue
+        years = (by_date.index[-1] - by_date.index[0]).days / 365.25
+        rows.append((*key, by_date.index[0], by_date.iloc[0], by_date.index[-1],
+                     by_date.iloc[-1], cagr(by_date.iloc[0], by_date.iloc[-1], years)))
+    return pd.DataFrame(rows, columns=[*keys, "start_date", "start_value", "end_date",
+                                       "end_value", "cagr_pct"])
+
+
+def change_since(frame: pd.DataFrame, base_date: str | pd.Timestamp) -> pd.DataFrame:
+    """``frame`` with ``change_pct``: each value against its series' last figure on or
+    before ``base_date`` (series without one are dropped)."""
+    base_date = pd.Timestamp(base_date)
+    keys = [k for k in ("geo", "metric", "product") if k in frame]
+    base = (frame[frame["date"] <= base_date].sort_values("date")
+            .groupby(keys, observed=True)["value"].last().rename("base_value"))
+    out = frame.join(base, on=keys, how="inner")
+    out["change_pct"] = np.where(out["base_value"] > 0,
+                                 (out["value"] / out["base_value"] - 1) * 100, np.nan)
+    return out
+
+
+def latest_per_geo(frame: pd.DataFrame, by: Iterable[str] = ("geo", "metric", "product")) -> pd.DataFrame:
+    """The most recent row per geo and metric (ties: the largest value), with its source_id."""
+    keys = [k for k in by if k in frame]
+    ordered = frame.sort_values([*keys, "date", "value"], na_position="first")
+    return ordered.groupby(keys, observed=True).tail(1).reset_index(drop=True)
+
+
+def share_of_population(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``population``, ``population_year`` and ``share_pct`` (value as a
+    percentage of the population in the figure's year, or the nearest year available)."""
+    out = frame.copy()
+    out["year"] = out["date"].dt.year
+    pop = population[["geo", "year", "population"]].copy()
+    pop["geo"] = pop["geo"].astype(str)
+    nearest = []
+    by_geo = {g: grp.set_index("year")["population"] for g, grp in pop.groupby("geo")}
+    for geo, year in zip(out["geo"].astype(str), out["year"], strict=True):
+        series = by_geo.get(geo)
+        if series is None or series.empty:
+            nearest.append((np.nan, np.nan))
+            continue
+        best = min(series.index, key=lambda y: (abs(y - year), -y))
+        nearest.append((series[best], best))
+    out["population"] = [p for p, _ in nearest]
+    out["population_year"] = [y for _, y in nearest]
+    out["share_pct"] = out["value"] / out["population"] * 100
+    return out.drop(columns="year")
+
+
+# ---------------------------------------------------------------- money
+
+
+def to_usd(frame: pd.DataFrame, fx: pd.DataFrame, amount: str = "amount",
+           currency: str = "currency", date: str = "date") -> pd.DataFrame:
+    """``frame`` with ``amount_usd`` and ``fx_year``: the amount at the yearly average rate of
+    its year (the nearest year the fx table has when that year is missing)."""
+    out = frame.copy()
+    rates = {c: grp.set_index("year")["units_per_usd"] for c, grp in
+             fx.assign(currency=fx["currency"].astype(str)).groupby("currency")}
+    usd, years = [], []
+    for value, cur, when in zip(out[amount], out[currency].astype("string"), out[date],
+                                strict=True):
+        if pd.isna(value) or pd.isna(cur):
+            usd.append(np.nan)
+            years.append(np.nan)
+            continue
+        if cur == "USD":
+            usd.append(float(value))
+            years.append(when.year)
+            continue
+        series = rates.get(str(cur))
+        if series is None or series.empty:
+            usd.append(np.nan)
+            years.append(np.nan)
+            continue
+        year = min(series.index, key=lambda y: (abs(y - when.year), -y))
+        usd.append(float(value) / float(series[year]))
+        years.append(year)
+    out["amount_usd"] = usd
+    out["fx_year"] = pd.array(years, dtype="Int64")
+    return out
+
+
+def from_usd(amount_usd: float, currency: str, year: int, fx: pd.DataFrame) -> float:
+    """A USD amount in ``currency`` at the rate of ``year`` (inverse of :func:`to_usd`)."""
+    if currency == "USD":
+        return amount_usd
+    rate = fx[(fx["currency"].astype(str) == currency) & (fx["year"] == year)]["units_per_usd"]
+    if rate.empty:
+        raise KeyError(f"no {currency} rate for {year} in the fx table")
+    return amount_usd * float(rate.iloc[0])
+
+
+# ---------------------------------------------------------------- status history
+
+STATUS_LEVELS = ["no national restriction", "ban lifted", "government-device restrictions",
+                 "temporarily blocked", "banned nationwide"]
+_RANK = {s: i for i, s in enumerate(STATUS_LEVELS)}
+
+
+def status_history(events: pd.DataFrame) -> pd.DataFrame:
+    """Spells of restriction per geo: ``geo``, ``status``, ``start``, ``end`` (NaT: open).
+
+    Nationwide bans last until their end_date or the next ``ban_lifted`` of the same geo;
+    temporary blocks until their end_date, else the next lift, else their own month (an
+    unknown end is not extended); device and other partial bans (national or
+    sub-national) until their end_date, or open unless revoked or lifted. A lift after a
+    ban or block opens a "ban lifted" spell.
+    """
+    reg = events[events["category"].astype(str) == "regulatory"].sort_values("date")
+    spells = []
+    for geo, group in reg.groupby(reg["geo"].astype(str)):
+        lifts = group.loc[group["event_type"].astype(str) == "ban_lifted", "date"].tolist()
+        for row in group.itertuples():
+            kind = str(row.event_type)
+            status = {"ban": "banned nationwide", "temporary_block": "temporarily blocked",
+                      "partial_ban": "government-device restrictions"}.get(kind)
+            if status is None:
+                continue
+            end = row.end_date
+            if pd.isna(end):
+                later = [d for d in lifts if d >= row.date]
+                if kind in ("ban", "temporary_block") and later:
+                    end = later[0]
+                elif kind == "temporary_block":
+                    end = row.date + pd.offsets.MonthEnd(0)
+                elif str(row.status_after) in ("revoked", "lifted", "blocked_by_court",
+                                               "expired"):
+                    end = row.date  # known not to hold, end unknown: counts only that day
+            spells.append((geo, status, row.date, end, row.event_id))
+            if kind in ("ban", "temporary_block") and pd.notna(end):
+                spells.append((geo, "ban lifted", end, pd.NaT, row.event_id))
+    return pd.DataFrame(spells, columns=["geo", "status", "start", "end", "event_id"])
+
+
+def status_on(events: pd.DataFrame, when: str | pd.Timestamp) -> pd.DataFrame:
+    """Strongest status holding on ``when`` per geo (geos with no restriction omitted)."""
+    when = pd.Timestamp(when)
+    spells = status_history(events)
+    active = spells[(spells["start"] <= when) & (spells["end"].isna() | (spells["end"] >= when))]
+    if active.empty:
+        return pd.DataFrame(columns=["geo", "status", "level", "since", "event_id"])
+    active = active.assign(level=active["status"].map(_RANK))
+    best = active.sort_values(["geo", "level", "start"]).groupby("geo").tail(1)
+    out = best.rename(columns={"start": "since"})[["geo", "status", "level", "since", "event_id"]]
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- pressure index
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "ban": 10.0,
+    "forced_sale_or_divestiture": 8.0,
+    "temporary_block": 6.0,
+    "executive_order": 6.0,
+    "legislation_passed": 5.0,
+    "partial_ban": 3.0,
+    "fine": 3.0,
+    "court_ruling": 2.0,
+    "legislation_proposed": 1.5,
+    "investigation_opened": 1.0,
+    "deal_or_agreement": 1.0,
+    "enforcement_delayed": 0.5,
+    "ban_lifted": 0.0,
+}
+"""Points per regulatory event type. A fine scores weight x (1 + log10(1 + USD / 1M))."""
+
+FINE_SCALE_USD = 1_000_000.0
+SUBNATIONAL_FACTOR = 0.25
+
+
+@dataclass(frozen=True)
+class PressureSettings:
+    """Knobs of the regulatory pressure index (all documented in the notebook)."""
+
+    weights: Mapping[str, float]
+    freq: str = "year"  # "year" or "quarter"
+    half_life_years: float | None = None  # None: no decay, each event counts in its period
+    subnational_factor: float = SUBNATIONAL_FACTOR
+    fine_scale_usd: float = FINE_SCALE_USD
+
+
+def event_points(events: pd.DataFrame, fx: pd.DataFrame,
+                 weights: Mapping[str, float] | None = None,
+                 subnational_factor: float = SUBNATIONAL_FACTOR,
+                 fine_scale_usd: float = FINE_SCALE_USD) -> pd.DataFrame:
+    """Regulatory events with ``points``: weight of their type; fines scaled by
+    1 + log10(1 + USD / fine_scale); sub-national actions times ``subnational_factor``."""
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    if any(w < 0 for w in weights.values()):
+        raise ValueError("pressure weights must be >= 0")
+    reg = distinct_events(events)
+    reg = to_usd(reg[reg["category"].astype(str) == "regulatory"], fx)
+    base = reg["event_type"].astype(str).map(weights).fillna(0.0).astype(float)
+    usd = reg["amount_usd"].fillna(0.0).clip(lower=0)
+    is_fine = reg["event_type"].astype(str) == "fine"
+    scale = np.where(is_fine, 1 + np.log10(1 + usd / fine_scale_usd), 1.0)
+    sub = reg["subdivision"].astype("string").fillna("").str.len() > 0
+    factor = np.where(sub, subnational_factor, 1.0)
+    return reg.assign(points=base * scale * factor)
+
+
+def pressure_index(events: pd.DataFrame, fx: pd.DataFrame,
+                   weights: Mapping[str, float] | None = None, freq: str = "year",
+                   half_life_years: float | None = None,
+                   subnational_factor: float = SUBNATIONAL_FACTOR,
+                   fine_scale_usd: float = FINE_SCALE_USD,
+                   periods: Iterable[pd.Period] | None = None) -> pd.DataFrame:
+    """Regulatory pressure per geo and period: the sum of event points (see
+    :func:`event_points`). With ``half_life_years`` an event also counts in later periods,
+    halving every half-life (measured from its date to the end of the period).
+
+    Returns long format: ``geo``, ``period`` (pandas Period), ``period_start``, ``pressure``,
+    ``events`` (number of events dated in that period).
+    """
+    if freq not in ("year", "quarter"):
+        raise ValueError(f"freq must be 'year' or 'quarter', found {freq!r}")
+    code = "Y" if freq == "year" else "Q"
+    pts = event_points(events, fx, weights, subnational_factor, fine_scale_usd)
+    columns = ["geo", "period", "period_start", "pressure", "events"]
+    if pts.empty:
+        return pd.DataFrame(columns=columns)
+    pts = pts.assign(period=pts["date"].dt.to_period(code), geo=pts["geo"].astype(str))
+    if periods is None:
+        periods = pd.period_range(pts["period"].min(), pts["period"].max(), freq=code)
+    periods = list(periods)
+    counts = pts.groupby(["geo", "period"]).size()
+    rows = []
+    for geo, group in pts.groupby("geo"):
+        for period in periods:
+            if half_life_years is None:
+                in_period = group[group["period"] == period]
+                value = in_period["points"].sum()
+            else:
+                end = period.end_time
+                past = group[group["date"] <= end]
+                age = (end - past["date"]).dt.days / 365.25
+                value = (past["points"] * 0.5 ** (age / half_life_years)).sum()
+            rows.append((geo, period, period.start_time, float(value),
+                         int(counts.get((geo, period), 0))))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def pressure_formula(weights: Mapping[str, float] | None = None,
+                     half_life_years: float | None = None) -> str:
+    """The pressure index formula and weights as Markdown, for notebooks and reports."""
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    rows = "\n".join(f"| `{k}` | {v:g} |" for k, v in sorted(weights.items(),
+                                                               key=lambda kv: -kv[1]))
+    decay = ("no decay: each event counts only in the period of its date" if half_life_years
+             is None else f"decay: an event keeps counting in later periods, halving every "
+             f"{half_life_years:g} years")
+    return (
+        "pressure(geo, period) = sum over regulatory events e of geo in the period of "
+        "w[type(e)] x f(e) x s(e)\n\n"
+        f"- f(e) = 1 + log10(1 + fine in USD / {FINE_SCALE_USD:,.0f}) for fines, else 1\n"
+        f"- s(e) = {SUBNATIONAL_FACTOR:g} for a state or province action, else 1\n"
+        f"- {decay}\n\n| event type | weight w |\n|---|---|\n{rows}\n")
+
+
+def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
+    """Per geo: total pressure and the latest TikTok user figure (MAU, else any users)."""
+    totals = pressure.groupby("geo", as_index=False)["pressure"].sum()
+    tiktok = users[users["product"].astype(str) == "tiktok"]
+    latest = latest_per_geo(tiktok, by=("geo",))[["geo", "value", "metric", "date",
+                                                  "source_id"]]
+    latest = latest.assign(geo=latest["geo"].astype(str))
+    return totals.merge(latest, on="geo", how="inner").rename(columns={"value": "users"})
+
+
+def to_quarter_label(period: pd.Period) -> str:
+    """'2020' for a yearly period, '2020 Q3' for a quarterly one."""
+    return str(period.year) if period.freqstr.startswith("Y") else f"{period.year} Q{period.quarter}"
