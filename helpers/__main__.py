@@ -69,6 +69,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Regenerate the data dictionary block of tiktok_data/README.md."""
+    from helpers.dictionary import update_readme
+
+    print(f"Updated {update_readme(args.data_dir)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m helpers``."""
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
@@ -85,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--notebook", action="append", default=[], metavar="NAME",
                    help="build only this notebook (repeatable), e.g. 03-regulatory-pressure")
     r.set_defaults(func=cmd_report)
+    d = sub.add_parser("docs", help="regenerate the data dictionary in tiktok_data/README.md")
+    d.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")
+    d.set_defaults(func=cmd_docs)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -25,6 +25,7 @@ DESCRIPTOR = "datapackage.json"
 MAX_SHOWN = 12
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
+_NON_FINITE = ["nan", "inf", "infinity"]
 
 
 @dataclass(frozen=True, order=True)
@@ -202,7 +203,7 @@ def _convert_field(
     def report(mask: pd.Series, message: str) -> None:
         for idx in mask[mask].index:
             problems.append(Problem(label, int(lines[idx]), name,
-                                    message.format(found=_short(raw[idx]))))
+                                    message.replace("{found}", _short(raw[idx]))))
 
     missing = raw == ""
     if cons.get("required"):
@@ -211,10 +212,12 @@ def _convert_field(
 
     if ftype in ("number", "integer"):
         typed = pd.to_numeric(raw.where(present), errors="coerce").astype("float64")
-        bad_type = present & typed.isna()
+        nan_text = raw.str.strip().str.lower().str.lstrip("+-").isin(_NON_FINITE)
+        bad_type = present & typed.isna() & ~nan_text
         report(bad_type, f"expected a{'n integer' if ftype == 'integer' else ' number'}, "
                          "found {found}")
-        nonfinite = present & ~bad_type & ~typed.map(lambda v: math.isfinite(v) if v == v else True)
+        nonfinite = present & (nan_text | ~typed.map(lambda v: math.isfinite(v) if v == v
+                                                     else True))
         report(nonfinite, "expected a finite number, found {found}")
         typed = typed.where(~nonfinite)
         if ftype == "integer":
@@ -241,7 +244,7 @@ def _convert_field(
         typed = raw.where(present)
         if "pattern" in cons:
             report(present & ~raw.str.fullmatch(cons["pattern"]),
-                   f"expected text matching {cons['pattern']}, found {{found}}")
+                   f"expected text matching {cons['pattern']}, found " + "{found}")
     if "enum" in cons:
         allowed = cons["enum"]
         bad = present & ~raw.isin([str(a) for a in allowed])
@@ -310,7 +313,7 @@ def _check_dates(typed: pd.DataFrame, lines: pd.Series, label: str) -> list[Prob
             ((prec == "month") & (date.dt.day != 1))
             | ((prec == "year") & ((date.dt.day != 1) | (date.dt.month != 1)))
             | ((prec == "quarter") & ((date.dt.day != 1) | ~date.dt.month.isin([1, 4, 7, 10])))
-        ).fillna(False)
+        ).fillna(False) & date.notna()
         for idx in off[off].index:
             problems.append(Problem(label, int(lines[idx]), "date",
                                     f"expected the first day of the {prec[idx]} "

@@ -229,7 +229,8 @@ def status_history(events: pd.DataFrame) -> pd.DataFrame:
     temporary blocks until their end_date, else the next lift, else their own month (an
     unknown end is not extended); device and other partial bans (national or
     sub-national) until their end_date, or open unless revoked or lifted. A lift after a
-    ban or block opens a "ban lifted" spell.
+    ban or block opens a "ban lifted" spell. A ban or block blocked by a court or revoked,
+    with no known end date, never took effect and is skipped.
     """
     reg = events[events["category"].astype(str) == "regulatory"].sort_values("date")
     spells = []
@@ -242,6 +243,9 @@ def status_history(events: pd.DataFrame) -> pd.DataFrame:
             if status is None:
                 continue
             end = row.end_date
+            if pd.isna(end) and kind != "partial_ban" and str(row.status_after) in (
+                    "blocked_by_court", "revoked"):
+                continue  # stopped before it took effect
             if pd.isna(end):
                 later = [d for d in lifts if d >= row.date]
                 if kind in ("ban", "temporary_block") and later:

@@ -1,0 +1,116 @@
+"""Every kind of broken file is refused with file, line and column; oddities load."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.data import DataValidationError, load_table, resource, validate_package
+from tests.conftest import CORPUS, ROOT
+
+
+def _cases() -> list[dict[str, str]]:
+    with open(CORPUS / "manifest.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+BROKEN = [c for c in _cases() if c["expect"] != "OK"]
+WELL_FORMED = [c for c in _cases() if c["expect"] == "OK"]
+
+
+def _apply(case: dict[str, str], data_dir: Path) -> tuple[str, int | None]:
+    """Put the case into the data copy; returns the file name and the expected line."""
+    target = data_dir / resource(case["table"], data_dir)["path"]
+    if case["mode"] == "delete":
+        target.unlink()
+        return target.name, None
+    payload = (CORPUS / case["case_file"]).read_bytes()
+    if case["mode"] == "replace":
+        target.write_bytes(payload)
+        return target.name, int(case["line"]) if case["line"] else None
+    existing = target.read_bytes()
+    lines_before = existing.count(b"\n") + (0 if existing.endswith(b"\n") else 1)
+    body = payload.split(b"\n", 1)[1]
+    target.write_bytes(existing.rstrip(b"\n") + b"\n" + body)
+    return target.name, lines_before + int(case["line"].lstrip("+"))
+
+
+def test_corpus_has_enough_cases() -> None:
+    assert len(BROKEN) >= 15
+    assert {c["case_file"] for c in BROKEN if c["case_file"]} <= {
+        p.name for p in CORPUS.glob("*.csv")}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[c["case_file"] or "missing_file" for c in BROKEN])
+def test_broken_file_is_refused_with_location(case: dict[str, str], data_copy: Path) -> None:
+    file_name, line = _apply(case, data_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_table(case["table"], data_copy)
+    message = str(info.value)
+    problems = [p for p in info.value.problems if p.file.endswith(file_name)]
+    assert problems, message
+    hit = [p for p in problems if case["expect"] in p.message]
+    assert hit, f"expected {case['expect']!r} in:\n{message}"
+    if line is not None:
+        assert any(p.line == line for p in hit), message
+        assert f"line {line}" in message
+    if case["column"]:
+        assert any(p.column == case["column"] for p in hit), message
+        assert f"column '{case['column']}'" in message
+    assert file_name in message
+
+
+@pytest.mark.parametrize("case", BROKEN[:6] + BROKEN[-3:],
+                         ids=[c["case_file"] or "missing_file" for c in BROKEN[:6] + BROKEN[-3:]])
+def test_cli_validate_reports_without_traceback(case: dict[str, str], data_copy: Path) -> None:
+    file_name, line = _apply(case, data_copy)
+    run = subprocess.run([sys.executable, "-m", "helpers", "validate", "--fast", "--data-dir",
+                          str(data_copy)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr + run.stdout
+    assert file_name in run.stderr
+    if line is not None:
+        assert f"line {line}" in run.stderr
+
+
+@pytest.mark.parametrize("case", WELL_FORMED, ids=[c["case_file"] for c in WELL_FORMED])
+def test_well_formed_oddities_load(case: dict[str, str], data_copy: Path) -> None:
+    _apply(case, data_copy)
+    users = load_table("users", data_copy)
+    assert len(users) == 2
+    assert users["value"].tolist() == [8_500_000.0, 8_500_000.0]
+    assert list(users.columns)[0] == "fact_id"  # no BOM left in the header
+
+
+def test_every_problem_of_a_file_is_reported(data_copy: Path) -> None:
+    path = data_copy / "users.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace(",tiktok,", ",tictoc,", 1)
+    rows[4] = rows[4].replace("2023-06-01", "2023-06-31", 1) if "2023-06-01" in rows[4] else rows[4]
+    rows.append(rows[2])  # duplicate key
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    problems = validate_package(data_copy)
+    assert {p.line for p in problems} >= {2, len(rows)}
+    assert len(problems) >= 2
+
+
+def test_bom_crlf_real_table_loads(data_copy: Path) -> None:
+    path = data_copy / "events.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert len(load_table("events", data_copy)) == text.count("\n") - 1
+
+
+def test_error_message_lists_the_first_few_and_counts_the_rest(data_copy: Path) -> None:
+    path = data_copy / "users.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows = [rows[0]] + [r.replace(",company,", ",someone,") for r in rows[1:]]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_table("users", data_copy)
+    assert len(info.value.problems) > 12
+    assert "more" in str(info.value)
