@@ -45,7 +45,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the offline HTML reports."""
-    from helpers.report import ReportBuildError, build_reports
+    from helpers.report import ReportBuildError, build_reports, main_with_default_out
 
     params: dict[str, str] = {}
     for item in args.param:
@@ -55,7 +55,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             return 2
         params[key.strip()] = value.strip()
     try:
-        out = build_reports(out_dir=Path(args.out), data_dir=args.data_dir, params=params,
+        out = build_reports(out_dir=main_with_default_out(params, args.out),
+                            data_dir=args.data_dir, params=params,
                             notebooks=args.notebook or None)
     except DataValidationError as exc:
         print("Report not built: the data is invalid; the previous reports are untouched.",
@@ -87,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("report", help="build the offline HTML reports")
     r.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")
-    r.add_argument("--out", default="reports", help="output folder (default reports/)")
+    r.add_argument("--out", default=None,
+                   help="output folder (default reports/, or reports/sets/<slug>/ with --param)")
     r.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="notebook parameter, e.g. region=Europe (repeatable)")
     r.add_argument("--notebook", action="append", default=[], metavar="NAME",

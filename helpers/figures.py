@@ -17,7 +17,9 @@ import plotly.io as pio
 
 TEMPLATE = "atlas"
 PALETTE = ["#2f6db5", "#e4572e", "#29a36a", "#f2a541", "#7d5ba6", "#17a5b8", "#c44e9c",
-           "#8c6d31", "#5f6b7a", "#b6a300", "#d1495b", "#00798c"]
+           "#8c6d31", "#5f6b7a", "#b6a300", "#d1495b", "#00798c", "#1b1b7a", "#ff7f0e",
+           "#6b8e23", "#a0522d", "#4b0082", "#2e8b57", "#dc143c", "#708090", "#b8860b",
+           "#008b8b", "#9932cc", "#556b2f"]
 EVENT_COLOURS = {
     "ban": "#b2182b", "temporary_block": "#ef8a62", "partial_ban": "#f4a582",
     "executive_order": "#6a3d9a", "legislation_passed": "#1f78b4",
@@ -156,33 +158,36 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
                            "<br><i>%{customdata[3]}</i><extra></extra>"),
         ))
     if events is not None and not events.empty:
-        _overlay_events(fig, events, users["date"].min(), users["date"].max())
+        _overlay_events(fig, events, users["date"].max())
     fig.update_yaxes(title_text=Y_MODES.get(y, y), type="log" if log_y else "linear",
                      rangemode="tozero" if not log_y and y != "change_pct" else "normal")
     fig.update_xaxes(title_text="as-of date")
+    fig.update_layout(height=560, legend=dict(orientation="v", x=1.02, xanchor="left", y=1,
+                                              yanchor="top", font=dict(size=11)),
+                      margin=dict(r=20, b=60))
     if controls:
         _add_geo_dropdown(fig)
         fig.update_xaxes(rangeselector=dict(buttons=[
             dict(count=3, label="3y", step="year", stepmode="backward"),
             dict(count=5, label="5y", step="year", stepmode="backward"),
-            dict(step="all", label="all")]), rangeslider=dict(visible=True, thickness=0.06))
+            dict(step="all", label="all")]))
     return fig
 
 
-def _overlay_events(fig: go.Figure, events: pd.DataFrame, start: pd.Timestamp,
-                    end: pd.Timestamp) -> None:
-    """Bans and blocks as shaded ranges; other events as markers on a hidden top axis."""
-    events = events.sort_values("date")
+def _overlay_events(fig: go.Figure, events: pd.DataFrame, end: pd.Timestamp) -> None:
+    """Nationwide bans and blocks as shaded ranges; other events as markers along the top
+    (on a hidden second axis), one trace per place and type so menus can filter them."""
+    events = events.sort_values("date").assign(_label=lambda f: _geo_label(f))
     spans = events[events["event_type"].astype(str).isin(["ban", "temporary_block"])
                    & (events["subdivision"].astype("string").fillna("") == "")]
     for _, row in spans.iterrows():
         x1 = row["end_date"] if pd.notna(row["end_date"]) else max(end, row["date"])
         colour = EVENT_COLOURS[str(row["event_type"])]
         fig.add_vrect(x0=row["date"], x1=x1, fillcolor=colour, opacity=0.12, line_width=0,
-                      layer="below", name=f"span:{row['event_id']}")
-    marks = events.copy()
-    marks["_label"] = _geo_label(marks)
-    for etype, group in marks.groupby(marks["event_type"].astype(str), sort=True):
+                      layer="below", name=f"span:{row['geo']}:{row['event_id']}")
+    shown_types: set[str] = set()
+    keys = [events["geo"].astype(str), events["event_type"].astype(str)]
+    for (geo, etype), group in events.groupby(keys, sort=True):
         custom = np.column_stack([
             group["title"].map(_esc), group["_label"].map(_esc),
             [_date_label(d, p) for d, p in zip(group["date"], group["date_precision"].astype(str),
@@ -193,22 +198,25 @@ def _overlay_events(fig: go.Figure, events: pd.DataFrame, start: pd.Timestamp,
         ])
         fig.add_trace(go.Scatter(
             x=group["date"], y=[1.0] * len(group), yaxis="y2", mode="markers",
-            name=_esc(etype.replace("_", " ")),
+            name=_esc(etype.replace("_", " ")), showlegend=etype not in shown_types,
             marker=dict(size=11, color=EVENT_COLOURS.get(etype, "#555"),
                         symbol=EVENT_SYMBOLS.get(etype, "circle"),
                         line=dict(width=1, color="#333")),
-            customdata=custom, meta={"kind": "events", "event_type": etype},
-            legendgroup="events", legendgrouptitle_text="regulatory events",
+            customdata=custom, meta={"kind": "events", "event_type": etype, "geo": geo},
+            legendgroup=f"event:{etype}", legendgrouptitle_text=(
+                "regulatory events" if not shown_types else None),
             hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
                            "<br>%{customdata[3]}<br>%{customdata[4]}"
                            "<br><i>%{customdata[5]}</i><extra>" + _esc(etype) + "</extra>"),
         ))
+        shown_types.add(etype)
     fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False,
                                   fixedrange=True))
 
 
 def _add_geo_dropdown(fig: go.Figure) -> None:
-    """A dropdown that shows all user series or those of one geo (events stay visible)."""
+    """A menu showing every place's user lines and event markers (no shaded ranges), or one
+    place with its own events and ban or block ranges."""
     geos: list[str] = []
     labels: dict[str, str] = {}
     for trace in fig.data:
@@ -216,16 +224,21 @@ def _add_geo_dropdown(fig: go.Figure) -> None:
         if meta.get("kind") == "users" and meta["geo"] not in geos:
             geos.append(meta["geo"])
             labels[meta["geo"]] = str(trace.name).split(":")[0]
+    shapes = list(fig.layout.shapes)
     if len(geos) < 2:
         return
-    buttons = [dict(label="All places", method="restyle", args=[{"visible": True}])]
+    all_shapes = [] if len(geos) > 3 else shapes
+    fig.layout.shapes = all_shapes
+    buttons = [dict(label="All places", method="update",
+                    args=[{"visible": True}, {"shapes": all_shapes}])]
     for geo in geos:
-        visible = [(t.meta or {}).get("kind") != "users" or t.meta["geo"] == geo
-                   for t in fig.data]
-        buttons.append(dict(label=labels[geo], method="restyle", args=[{"visible": visible}]))
-    fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0, xanchor="right",
-                                        y=1.12, yanchor="bottom", showactive=True,
-                                        name="geo")])
+        visible = [(t.meta or {}).get("geo") == geo for t in fig.data]
+        own = [sh for sh in shapes if str(sh.name or "").startswith(f"span:{geo}:")]
+        buttons.append(dict(label=labels[geo], method="update",
+                            args=[{"visible": visible}, {"shapes": own}]))
+    fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0,
+                                        xanchor="right", y=1.1, yanchor="bottom",
+                                        showactive=True)])
 
 
 def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -263,9 +276,11 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
 
 def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
                       colorbar_title: str, years: Sequence[int] | None = None,
-                      log_colour: bool = False) -> go.Figure:
-    """A world map with one frame per year and a slider: each country shows its latest
-    figure up to that year. ``frame`` has geo, date, the value column and sources."""
+                      log_colour: bool = False, animate: bool = True) -> go.Figure:
+    """A world map: each country shows its latest figure up to a year. With ``animate``,
+    one frame per year and a slider (for static pages); else the last year only (for
+    FigureWidget, which has no frames). ``frame`` has geo, date, the value column and
+    sources."""
     countries = frame[frame["geo"].astype(str).str.fullmatch(r"[A-Z]{3}")
                       & ~frame["geo"].astype(str).isin(["WLD", "EUU"])
                       & ~frame["geo"].astype(str).str.startswith("X")]
@@ -293,7 +308,8 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
                                                                    else "")))
 
     fig = go.Figure(data=[snapshot(years[-1])], layout=dict(template=TEMPLATE, title=title))
-    _add_year_frames(fig, years, snapshot)
+    if animate:
+        _add_year_frames(fig, years, snapshot)
     fig.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
                     showcountries=True, countrycolor="#cfd6de")
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
@@ -316,7 +332,7 @@ def _add_year_frames(fig: go.Figure, years: Sequence[int], snapshot) -> None:
 
 
 def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, *,
-                      title: str | None = None) -> go.Figure:
+                      title: str | None = None, animate: bool = True) -> go.Figure:
     """Map of the strongest national status per country at the end of each year (slider).
 
     ``statuses`` maps a year to ``metrics.status_on(events, end of year)``.
@@ -346,7 +362,8 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
                                            ticktext=levels, title="status"))
 
     fig = go.Figure(data=[snapshot(years[-1])], layout=dict(template=TEMPLATE, title=title))
-    _add_year_frames(fig, years, snapshot)
+    if animate:
+        _add_year_frames(fig, years, snapshot)
     fig.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
                     showcountries=True, countrycolor="#cfd6de")
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
@@ -460,9 +477,10 @@ def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
             hovertemplate=("<b>%{customdata[0]}</b><br>%{y} %{customdata[2]} · %{customdata[1]}"
                            "<br>%{customdata[3]} · now: %{customdata[4]} %{customdata[6]}"
                            "<br>%{customdata[5]}<extra>" + _esc(etype) + "</extra>")))
-    fig.update_yaxes(title_text="", categoryorder="array", categoryarray=order, automargin=True)
+    fig.update_yaxes(title_text="", categoryorder="array", categoryarray=order, automargin=True,
+                     tickmode="array", tickvals=order, ticktext=order)
     fig.update_xaxes(title_text="event date")
-    fig.update_layout(height=max(420, 18 * len(order) + 180))
+    fig.update_layout(height=max(420, 22 * len(order) + 180))
     if controls:
         types = [str((t.meta or {}).get("event_type")) for t in fig.data]
         buttons = [dict(label="All event types", method="restyle", args=[{"visible": True}])]

@@ -179,29 +179,30 @@ def to_usd(frame: pd.DataFrame, fx: pd.DataFrame, amount: str = "amount",
     """``frame`` with ``amount_usd`` and ``fx_year``: the amount at the yearly average rate of
     its year (the nearest year the fx table has when that year is missing)."""
     out = frame.copy()
-    rates = {c: grp.set_index("year")["units_per_usd"] for c, grp in
-             fx.assign(currency=fx["currency"].astype(str)).groupby("currency")}
-    usd, years = [], []
-    for value, cur, when in zip(out[amount], out[currency].astype("string"), out[date],
-                                strict=True):
-        if pd.isna(value) or pd.isna(cur):
-            usd.append(np.nan)
-            years.append(np.nan)
+    cur = out[currency].astype("string")
+    years = out[date].dt.year
+    rates = fx.assign(currency=fx["currency"].astype(str))
+    table = rates.set_index(["currency", "year"])["units_per_usd"]
+    fx_year = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    rate = pd.Series(np.nan, index=out.index, dtype="float64")
+    is_usd = cur == "USD"
+    fx_year[is_usd.fillna(False)] = years[is_usd.fillna(False)]
+    rate[is_usd.fillna(False)] = 1.0
+    for code, group in rates.groupby("currency"):
+        rows = (cur == code).fillna(False)
+        if not rows.any():
             continue
-        if cur == "USD":
-            usd.append(float(value))
-            years.append(when.year)
-            continue
-        series = rates.get(str(cur))
-        if series is None or series.empty:
-            usd.append(np.nan)
-            years.append(np.nan)
-            continue
-        year = min(series.index, key=lambda y: (abs(y - when.year), -y))
-        usd.append(float(value) / float(series[year]))
-        years.append(year)
-    out["amount_usd"] = usd
-    out["fx_year"] = pd.array(years, dtype="Int64")
+        available = np.sort(group["year"].to_numpy())
+        wanted = years[rows].to_numpy()
+        # nearest available year; ties go to the later year
+        pos = np.clip(np.searchsorted(available, wanted), 0, len(available) - 1)
+        prev = np.clip(pos - 1, 0, len(available) - 1)
+        take_prev = np.abs(wanted - available[prev]) < np.abs(available[pos] - wanted)
+        nearest = np.where(take_prev, available[prev], available[pos])
+        fx_year[rows] = nearest
+        rate[rows] = table.loc[[(code, int(y)) for y in nearest]].to_numpy()
+    out["amount_usd"] = pd.to_numeric(out[amount], errors="coerce") / rate
+    out["fx_year"] = fx_year.where(out["amount_usd"].notna())
     return out
 
 
@@ -343,6 +344,8 @@ def pressure_index(events: pd.DataFrame, fx: pd.DataFrame,
     """
     if freq not in ("year", "quarter"):
         raise ValueError(f"freq must be 'year' or 'quarter', found {freq!r}")
+    if half_life_years is not None and half_life_years <= 0:
+        raise ValueError(f"half_life_years must be > 0, found {half_life_years!r}")
     code = "Y" if freq == "year" else "Q"
     pts = event_points(events, fx, weights, subnational_factor, fine_scale_usd)
     columns = ["geo", "period", "period_start", "pressure", "events"]
@@ -351,22 +354,33 @@ def pressure_index(events: pd.DataFrame, fx: pd.DataFrame,
     pts = pts.assign(period=pts["date"].dt.to_period(code), geo=pts["geo"].astype(str))
     if periods is None:
         periods = pd.period_range(pts["period"].min(), pts["period"].max(), freq=code)
-    periods = list(periods)
-    counts = pts.groupby(["geo", "period"]).size()
-    rows = []
-    for geo, group in pts.groupby("geo"):
-        for period in periods:
-            if half_life_years is None:
-                in_period = group[group["period"] == period]
-                value = in_period["points"].sum()
-            else:
-                end = period.end_time
-                past = group[group["date"] <= end]
-                age = (end - past["date"]).dt.days / 365.25
-                value = (past["points"] * 0.5 ** (age / half_life_years)).sum()
-            rows.append((geo, period, period.start_time, float(value),
-                         int(counts.get((geo, period), 0))))
-    return pd.DataFrame(rows, columns=columns)
+    periods = pd.PeriodIndex(list(periods), freq=code)
+    geos = sorted(pts["geo"].unique())
+    geo_pos = pd.Index(geos).get_indexer(pts["geo"])
+    points = pts["points"].to_numpy(dtype=float)
+    if half_life_years is None:
+        period_pos = periods.get_indexer(pd.PeriodIndex(pts["period"], freq=code))
+        inside = period_pos >= 0
+        grid = np.zeros((len(geos), len(periods)))
+        np.add.at(grid, (geo_pos[inside], period_pos[inside]), points[inside])
+    else:
+        ends = periods.end_time.to_numpy()
+        dates = pts["date"].to_numpy()
+        age = (ends[None, :] - dates[:, None]) / np.timedelta64(1, "D") / 365.25
+        decay = np.where(age >= 0, 0.5 ** (np.clip(age, 0, None) / half_life_years), 0.0)
+        grid = np.zeros((len(geos), len(periods)))
+        np.add.at(grid, geo_pos, points[:, None] * decay)
+    counts = np.zeros((len(geos), len(periods)), dtype=int)
+    period_pos = periods.get_indexer(pd.PeriodIndex(pts["period"], freq=code))
+    inside = period_pos >= 0
+    np.add.at(counts, (geo_pos[inside], period_pos[inside]), 1)
+    return pd.DataFrame({
+        "geo": np.repeat(geos, len(periods)),
+        "period": np.tile(periods, len(geos)),
+        "period_start": np.tile(periods.start_time, len(geos)),
+        "pressure": grid.ravel(),
+        "events": counts.ravel(),
+    })[columns]
 
 
 def pressure_formula(weights: Mapping[str, float] | None = None,
@@ -399,3 +413,26 @@ def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame) -> pd.DataFra
 def to_quarter_label(period: pd.Period) -> str:
     """'2020' for a yearly period, '2020 Q3' for a quarterly one."""
     return str(period.year) if period.freqstr.startswith("Y") else f"{period.year} Q{period.quarter}"
+
+
+def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
+    """Per place: commitments, how many state an amount, and their USD total (rounded)."""
+    key = "geo_name" if "geo_name" in investments else "geo"
+    grouped = investments.groupby(investments[key].astype(str))
+    out = pd.DataFrame({
+        "commitments": grouped.size(),
+        "with_amount": grouped["amount_usd"].count(),
+        "total_usd": grouped["amount_usd"].sum().round(-6),
+    }).rename_axis(key).reset_index()
+    return out.sort_values(["total_usd", key], ascending=[False, True]).reset_index(drop=True)
+
+
+def pressure_ranking(events: pd.DataFrame, fx: pd.DataFrame, regions: pd.DataFrame,
+                     weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Places ranked by their total pressure over all years (default weights), rounded."""
+    index = pressure_index(events, fx, weights)
+    totals = index.groupby("geo", as_index=False)[["pressure", "events"]].sum()
+    names = regions[["code", "name"]].assign(code=regions["code"].astype(str))
+    totals = totals.merge(names, left_on="geo", right_on="code", how="left").drop(columns="code")
+    totals["pressure"] = totals["pressure"].round(2)
+    return totals.sort_values(["pressure", "geo"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,330 @@
+"""Build the offline HTML reports: papermill executes each notebook in report mode, nbconvert
+turns it into HTML without input cells, and a page shell adds plotly.js (once), the offline
+world map and a navigation bar.
+
+A build writes into a temporary folder next to the output and swaps it in only when every
+page succeeded: a failed build leaves the previous reports untouched.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from helpers.atlas import Atlas
+from helpers.data import read_package
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+ASSETS = Path(__file__).resolve().parent / "assets"
+SETS_DIR = "sets"  # per-parameter report sets live in reports/sets/<slug>/
+RESERVED = {"report_mode", "csv_dir"}
+
+
+class ReportBuildError(RuntimeError):
+    """A report could not be built; the message names the notebook and the cause."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One built page: its notebook, title, introduction and file name."""
+
+    notebook: str
+    title: str
+    intro: str
+    filename: str
+    seconds: float
+
+
+def notebook_paths(names: Iterable[str] | None = None,
+                   notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The notebooks to build, in order; ``names`` may omit the ``.ipynb`` suffix."""
+    available = sorted(p for p in notebooks_dir.glob("[0-9][0-9]-*.ipynb"))
+    if not names:
+        return available
+    chosen = []
+    for name in names:
+        stem = Path(name).stem
+        match = [p for p in available if p.stem == stem or p.stem.startswith(stem + "-")
+                 or p.stem.split("-", 1)[0] == stem]
+        if not match:
+            known = ", ".join(p.stem for p in available)
+            raise ReportBuildError(f"no notebook named {name!r}; known: {known}")
+        chosen.extend(m for m in match if m not in chosen)
+    return chosen
+
+
+def parse_param(value: str) -> Any:
+    """A --param value as a Python literal when it is one (2020, None, ['USA']), else text."""
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
+
+
+def set_slug(params: Mapping[str, Any]) -> str:
+    """A folder name for a parameter set, e.g. ``region-europe`` or ``region-europe-1a2b``."""
+    if not params:
+        return "default"
+    readable = "-".join(f"{k}-{v}" for k, v in sorted(params.items())
+                        if isinstance(v, str | int | float))
+    readable = re.sub(r"[^a-z0-9]+", "-", readable.lower()).strip("-")[:60] or "set"
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    simple = all(isinstance(v, str | int | float) for v in params.values())
+    return readable if simple and len(readable) < 60 else f"{readable}-{digest[:6]}"
+
+
+# ---------------------------------------------------------------- page shell
+
+CSS = """
+body{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2933;margin:0;
+background:#f7f9fb;line-height:1.5}
+header.atlas-nav{background:#111827;color:#fff;padding:.6em 1.5em;display:flex;gap:1.2em;
+flex-wrap:wrap;align-items:center;font-size:14px}
+header.atlas-nav a{color:#cbd5e1;text-decoration:none}header.atlas-nav a.current{color:#fff;
+font-weight:600}main{max-width:1180px;margin:0 auto;padding:1em 1.5em 3em;background:#fff}
+h1{font-size:1.9em;margin-top:.6em}h2{margin-top:1.6em;border-bottom:1px solid #e5e9f0}
+table{border-collapse:collapse;font-size:12.5px;margin:.5em 0}th,td{border:1px solid #e5e9f0;
+padding:3px 6px;text-align:left;vertical-align:top}th{background:#f1f5f9}
+.atlas-view{margin:1em 0 2em}.atlas-summary{color:#52606d;font-size:14px}
+details.atlas-data summary{cursor:pointer;color:#2f6db5}.atlas-csv{font-size:13px}
+.atlas-sources li{font-size:13px;margin:.2em 0}.atlas-quality{color:#7b8794}
+pre{background:#f1f5f9;padding:.5em;overflow:auto;font-size:12.5px}
+footer{color:#7b8794;font-size:12px;text-align:center;padding:1em}
+a.anchor-link{visibility:hidden;margin-left:.3em;text-decoration:none;color:#9aa5b1}
+h1:hover a.anchor-link,h2:hover a.anchor-link,h3:hover a.anchor-link{visibility:visible}
+.jp-OutputArea-output,.jp-RenderedHTMLCommon{overflow-x:auto}
+"""
+
+
+def _plotlyjs() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _geo_assets() -> str:
+    topo = (ASSETS / "world_110m.json").read_text(encoding="utf-8")
+    return f"window.PlotlyGeoAssets={{topojson:{{world_110m:{topo}}}}};"
+
+
+def _shell(title: str, body: str, nav: str, footer: str, needs_geo: bool,
+           with_plotly: bool = True) -> str:
+    scripts = ""
+    if with_plotly:
+        scripts += f"<script>{_plotlyjs()}</script>\n"
+    if needs_geo:
+        scripts += f"<script>{_geo_assets()}</script>\n"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n{scripts}</head>\n"
+        f"<body>\n{nav}\n<main>\n{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n")
+
+
+def _nav(pages: list[tuple[str, str]], current: str | None) -> str:
+    links = ['<a href="index.html"' + (' class="current"' if current is None else "")
+             + ">TikTok Growth Atlas</a>"]
+    for filename, title in pages:
+        cls = ' class="current"' if filename == current else ""
+        links.append(f'<a href="{html.escape(filename)}"{cls}>{html.escape(title)}</a>')
+    return '<header class="atlas-nav">' + "".join(links) + "</header>"
+
+
+# ---------------------------------------------------------------- notebooks
+
+
+def _title_and_intro(nb: nbformat.NotebookNode) -> tuple[str, str]:
+    first = next(c for c in nb.cells if c.cell_type == "markdown")
+    lines = first.source.strip().splitlines()
+    title = lines[0].lstrip("# ").strip()
+    intro = " ".join(line.strip() for line in lines[1:] if line.strip()).split(". ")[0]
+    return title, intro.rstrip(".") + "."
+
+
+def _execute(path: Path, work: Path, params: Mapping[str, Any], data_dir: str | None,
+             csv_dir: Path) -> nbformat.NotebookNode:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    out = work / path.name
+    parameters = {**params, "report_mode": True, "csv_dir": str(csv_dir)}
+    if data_dir is not None:
+        parameters["data_dir"] = str(data_dir)
+    try:
+        papermill.execute_notebook(str(path), str(out), parameters=parameters,
+                                   kernel_name="python3", progress_bar=False, log_output=False,
+                                   cwd=str(path.parent), report_mode=False)
+    except PapermillExecutionError as exc:
+        raise ReportBuildError(f"{path.stem}: cell {exc.exec_count} raised {exc.ename}: "
+                               f"{exc.evalue}") from exc
+    except Exception as exc:  # kernel died, timeout, unreadable notebook
+        raise ReportBuildError(f"{path.stem}: {type(exc).__name__}: {exc}") from exc
+    return nbformat.read(out, as_version=4)
+
+
+def _to_html_body(nb: nbformat.NotebookNode) -> str:
+    from nbconvert import HTMLExporter
+
+    for index, cell in enumerate(nb.cells):  # papermill's injected cell has a random id
+        cell["id"] = f"cell-{index}"
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _render_page(nb: nbformat.NotebookNode, page: Page, pages: list[tuple[str, str]],
+                 footer: str) -> str:
+    body = _to_html_body(nb)
+    needs_geo = '"geo"' in body or "choropleth" in body
+    return _shell(f"{page.title} · TikTok Growth Atlas", body, _nav(pages, page.filename),
+                  footer, needs_geo)
+
+
+def _index(pages: list[Page], atlas: Atlas, params: Mapping[str, Any], version: str,
+           sets: list[str], nav: list[tuple[str, str]], footer: str) -> str:
+    items = "".join(
+        f"<li><a href=\"{html.escape(p.filename)}\"><strong>{html.escape(p.title)}</strong></a>"
+        f"<br><span class='atlas-summary'>{html.escape(p.intro)}</span></li>" for p in pages)
+    param_text = (", ".join(f"{html.escape(k)} = {html.escape(repr(v))}"
+                            for k, v in sorted(params.items())) or "defaults (all regions)")
+    set_links = "".join(f'<li><a href="{SETS_DIR}/{html.escape(s)}/index.html">'
+                        f"{html.escape(s)}</a></li>" for s in sets)
+    sets_html = (f"<h2>Other report sets</h2><ul>{set_links}</ul>" if sets else "")
+    body = (
+        "<h1>TikTok Growth Atlas: reports</h1>"
+        "<p>TikTok's global expansion and the regulatory pressure on it since 2018, in sourced "
+        "numbers. Each page is an executed notebook: charts are interactive (hover for "
+        "citations, use the menus and sliders), every chart has its data table and CSV, and "
+        "each page ends with its sources.</p>"
+        f"<p><strong>Data as of {atlas.as_of:%d %B %Y}</strong> · data package version "
+        f"{html.escape(version)} · {len(atlas.users)} user figures, "
+        f"{len(atlas.workforce)} workforce figures, {len(atlas.investments)} investments, "
+        f"{len(atlas.events)} events, {len(atlas.sources)} sources · parameters: "
+        f"{param_text}</p><ol>{items}</ol>{sets_html}"
+        "<p>The data: <code>tiktok_data/</code> (CC BY 4.0). Build these pages with "
+        "<code>make report</code>.</p>")
+    return _shell("TikTok Growth Atlas", body, _nav(nav, None), footer, needs_geo=False,
+                  with_plotly=False)
+
+
+# ---------------------------------------------------------------- build
+
+
+def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[str] | None = None,
+                  params: Mapping[str, Any] | None = None,
+                  notebooks: Iterable[str] | None = None,
+                  progress: Callable[[str], None] | None = None, workers: int | None = None) -> Path:
+    """Execute and export the notebooks into ``out_dir`` (replaced only on success).
+
+    ``params`` override the notebooks' parameters (strings are parsed as Python literals
+    when they are one). Without ``out_dir`` given and with params, the set is written to
+    ``reports/sets/<slug>/``. Returns the output folder.
+    """
+    progress = progress or (lambda line: print(line, flush=True))
+    params = {k: parse_param(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
+    bad = RESERVED & set(params)
+    if bad:
+        raise ReportBuildError(f"parameters {sorted(bad)} are set by the report builder")
+    atlas = Atlas.load(data_dir)  # invalid data stops the build before anything is written
+    version = read_package(data_dir)["version"]
+    paths = notebook_paths(notebooks)
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(str(out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"))
+    scratch = work.with_name(work.name + "-executed")
+    for folder in (work, scratch):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    started = time.perf_counter()
+    try:
+        nav: list[tuple[str, str]] = []
+        meta = []
+        for path in paths:
+            title, intro = _title_and_intro(nbformat.read(path, as_version=4))
+            meta.append((path, title, intro))
+            nav.append((f"{path.stem}.html", title))
+        footer = (f"TikTok Growth Atlas · data as of {atlas.as_of:%Y-%m-%d} · data package "
+                  f"{html.escape(version)} · built offline, no request leaves your machine")
+
+        def run(item: tuple[int, tuple[Path, str, str]]) -> Page:
+            index, (path, title, intro) = item
+            t0 = time.perf_counter()
+            nb = _execute(path, scratch, params, data_dir, work / "data" / path.stem)
+            page = Page(path.stem, title, intro, f"{path.stem}.html", 0.0)
+            (work / page.filename).write_text(_render_page(nb, page, nav, footer),
+                                              encoding="utf-8")
+            seconds = time.perf_counter() - t0
+            progress(f"[{index + 1}/{len(paths)}] {path.stem} ... {seconds:.1f} s")
+            return Page(path.stem, title, intro, page.filename, seconds)
+
+        workers = workers or min(len(paths), max(1, (os.cpu_count() or 1)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pages = list(pool.map(run, enumerate(meta)))
+        old_sets = sorted(p.name for p in (out_dir / SETS_DIR).iterdir()) if (
+            out_dir / SETS_DIR).is_dir() else []
+        (work / "index.html").write_text(
+            _index(pages, atlas, params, version, old_sets, nav, footer), encoding="utf-8")
+        _swap(work, out_dir, keep=SETS_DIR)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    progress(f"built {len(pages)} pages in {time.perf_counter() - started:.1f} s -> {out_dir}")
+    return out_dir
+
+
+def _swap(new: Path, target: Path, keep: str | None = None) -> None:
+    """Replace ``target`` by ``new``; the ``keep`` subfolder of the old target moves over."""
+    if keep and (target / keep).is_dir() and not (new / keep).exists():
+        shutil.copytree(target / keep, new / keep)
+    if target.exists():
+        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+        shutil.rmtree(retired, ignore_errors=True)
+        target.rename(retired)
+        new.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        new.rename(target)
+
+
+def build_single_report(notebook: str, params: Mapping[str, Any] | None = None,
+                        reports_dir: Path = ROOT / "reports") -> Path:
+    """Build one notebook's page with ``params`` into ``reports/sets/<slug>/``; returns the
+    page's path (used by the explorers' export button)."""
+    params = dict(params or {})
+    slug = f"{Path(notebook).stem}-{set_slug(params)}"
+    out = build_reports(reports_dir / SETS_DIR / slug, params=params, notebooks=[notebook],
+                        progress=lambda line: None, workers=1)
+    return out / f"{Path(notebook).stem}.html"
+
+
+def main_with_default_out(params: Mapping[str, Any], out: str | None) -> Path:
+    """Where a CLI build goes: ``--out``, else reports/ (or reports/sets/<slug>/ with params)."""
+    if out:
+        return Path(out)
+    return Path("reports") / SETS_DIR / set_slug(params) if params else Path("reports")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: python -m helpers report")
