@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from helpers.data import (
     DataValidationError,
@@ -78,6 +77,18 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    """Re-execute the notebooks and keep only the outputs that nbval checks."""
+    from helpers.notebooks import refresh
+    from helpers.report import notebook_paths
+
+    for path in notebook_paths(args.notebook or None):
+        started = time.perf_counter()
+        refresh(path)
+        print(f"{path.name}: checked outputs refreshed in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m helpers``."""
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
@@ -98,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("docs", help="regenerate the data dictionary in tiktok_data/README.md")
     d.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")
     d.set_defaults(func=cmd_docs)
+    n = sub.add_parser("notebooks", help="re-execute notebooks, keep only nbval-checked outputs")
+    n.add_argument("--notebook", action="append", default=[], metavar="NAME")
+    n.set_defaults(func=cmd_notebooks)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

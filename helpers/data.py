@@ -96,7 +96,8 @@ def read_package(data_dir: str | os.PathLike[str] | None = None) -> dict[str, An
         package = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        raise DataValidationError([Problem(str(path), line, None, f"not valid JSON: {exc}")]) from exc
+        problem = Problem(str(path), line, None, f"not valid JSON: {exc}")
+        raise DataValidationError([problem]) from exc
     _descriptor_cache[root] = (key, package)
     return package
 
@@ -124,7 +125,10 @@ def fields(name: str, data_dir: str | os.PathLike[str] | None = None) -> list[di
 # ---------------------------------------------------------------- parsing
 
 
-def _read_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
+Rows = list[tuple[int, list[str]]]
+
+
+def _read_rows(path: Path, label: str) -> tuple[list[str], Rows, list[Problem]]:
     """Header, (line, fields) rows and structural problems of one CSV file."""
     if not path.is_file():
         return [], [], [Problem(label, None, None, f"expected a CSV file at {path}; no such file")]
@@ -279,7 +283,8 @@ def _check_primary_key(
     for idx in dup[dup].index:
         problems.append(Problem(label, int(lines[idx]), ",".join(pk),
                                 f"expected a unique key ({', '.join(pk)}), found "
-                                f"{_short(keys[idx])} again (first on line {first_line[keys[idx]]})"))
+                                f"{_short(keys[idx])} again "
+                                f"(first on line {first_line[keys[idx]]})"))
     return problems
 
 
@@ -323,7 +328,8 @@ def _check_dates(typed: pd.DataFrame, lines: pd.Series, label: str) -> list[Prob
         back = (typed["end_date"] < typed["date"]).fillna(False)
         for idx in back[back].index:
             problems.append(Problem(label, int(lines[idx]), "end_date",
-                                    f"expected an end date on or after {typed['date'][idx]:%Y-%m-%d}, "
+                                    "expected an end date on or after "
+                                    f"{typed['date'][idx]:%Y-%m-%d}, "
                                     f"found {typed['end_date'][idx]:%Y-%m-%d}"))
     return problems
 

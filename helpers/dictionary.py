@@ -46,7 +46,8 @@ def render_markdown(data_dir: str | os.PathLike[str] | None = None) -> str:
         for fk in schema.get("foreignKeys", []):
             target = fk["reference"]["resource"] or res["name"]
             out.append(f" `{fk['fields']}` refers to `{target}.{fk['reference']['fields']}`.")
-        out.append("\n\n| column | type | unit | constraints | description |\n|---|---|---|---|---|\n")
+        out.append("\n\n| column | type | unit | constraints | description |\n"
+                   "|---|---|---|---|---|\n")
         for field in schema["fields"]:
             desc = field["description"].replace("|", "\\|")
             out.append(f"| `{field['name']}` | {field['type']} | {field.get('unit', '')} | "

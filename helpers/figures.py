@@ -43,7 +43,8 @@ METRIC_LABELS = {
     "monthly_active_users": "monthly active users", "daily_active_users": "daily active users",
     "users_unspecified": "users (undefined by source)", "ad_reach_18plus": "ad reach, 18+",
     "dsa_monthly_active_recipients": "EU DSA monthly active recipients",
-    "downloads_cumulative": "downloads (cumulative)", "downloads_quarterly": "downloads per quarter",
+    "downloads_cumulative": "downloads (cumulative)",
+    "downloads_quarterly": "downloads per quarter",
     "unique_visitors": "unique visitors", "creators": "creators",
     "headcount": "headcount", "engineers": "engineers", "moderators": "moderators",
     "hiring_plan": "planned hires", "jobs_announced": "jobs announced", "layoffs": "layoffs",
@@ -113,9 +114,12 @@ def empty_figure(message: str, title: str | None = None) -> go.Figure:
 
 
 def _geo_label(frame: pd.DataFrame) -> pd.Series:
+    """Place names, HTML-escaped (they become trace names, categories and tick labels)."""
     if "geo_name" in frame:
-        return frame["geo_name"].astype("string").fillna(frame["geo"].astype("string"))
-    return frame["geo"].astype("string")
+        names = frame["geo_name"].astype("string").fillna(frame["geo"].astype("string"))
+    else:
+        names = frame["geo"].astype("string")
+    return names.map(_esc).astype("string")
 
 
 # ---------------------------------------------------------------- growth
@@ -132,7 +136,7 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     along the top, with their citation on hover. ``controls`` adds a dropdown of geos and a
     range selector, for static pages.
     """
-    title = title or "TikTok users over time"
+    title = _esc(title or "TikTok users over time")
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
     users = users.assign(_label=_geo_label(users)).sort_values("date")
@@ -150,9 +154,9 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
             series["value"].map(_fmt_number),
         ])
         fig.add_trace(go.Scatter(
-            x=series["date"], y=series[y], mode="lines+markers", name=_esc(name),
+            x=series["date"], y=series[y], mode="lines+markers", name=name,
             customdata=custom, meta={"geo": str(series["geo"].iloc[0]), "kind": "users"},
-            hovertemplate=(f"<b>{_esc(name)}</b><br>%{{y:,.4~g}} {Y_MODES.get(y, '')}"
+            hovertemplate=(f"<b>{name}</b><br>%{{y:,.4~g}} {Y_MODES.get(y, '')}"
                            "<br>value %{customdata[4]} as of %{customdata[0]}"
                            "<br>%{customdata[1]} · %{customdata[2]}"
                            "<br><i>%{customdata[3]}</i><extra></extra>"),
@@ -189,7 +193,7 @@ def _overlay_events(fig: go.Figure, events: pd.DataFrame, end: pd.Timestamp) -> 
     keys = [events["geo"].astype(str), events["event_type"].astype(str)]
     for (geo, etype), group in events.groupby(keys, sort=True):
         custom = np.column_stack([
-            group["title"].map(_esc), group["_label"].map(_esc),
+            group["title"].map(_esc), group["_label"],
             [_date_label(d, p) for d, p in zip(group["date"], group["date_precision"].astype(str),
                                                strict=True)],
             group["authority"].map(_esc) if "authority" in group else [""] * len(group),
@@ -243,7 +247,7 @@ def _add_geo_dropdown(fig: go.Figure) -> None:
 
 def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Company claims against third-party estimates and press reports for the same geo."""
-    title = title or "Who says how many? Claims by source type"
+    title = _esc(title or "Who says how many? Claims by source type")
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
     users = users.sort_values("date")
@@ -255,7 +259,7 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
             group["metric"].astype(str).map(METRIC_LABELS).fillna(""),
             [_source_line(r) for _, r in group.iterrows()],
             group["source_title"].map(_esc) if "source_title" in group else [""] * len(group),
-            _geo_label(group).map(_esc),
+            _geo_label(group),
         ])
         fig.add_trace(go.Scatter(
             x=group["date"], y=group["value"], mode="markers+lines",
@@ -281,6 +285,7 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
     one frame per year and a slider (for static pages); else the last year only (for
     FigureWidget, which has no frames). ``frame`` has geo, date, the value column and
     sources."""
+    title = _esc(title)
     countries = frame[frame["geo"].astype(str).str.fullmatch(r"[A-Z]{3}")
                       & ~frame["geo"].astype(str).isin(["WLD", "EUU"])
                       & ~frame["geo"].astype(str).str.startswith("X")]
@@ -297,10 +302,10 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
         upto = countries[countries["date"].dt.year <= year]
         latest = upto.groupby(upto["geo"].astype(str)).tail(1)
         z = np.log10(latest[value].clip(lower=1)) if log_colour else latest[value]
-        text = [f"<b>{_esc(r.get('geo_name', r['geo']))}</b>: {_fmt_number(r[value])}"
+        text = [f"<b>{label}</b>: {_fmt_number(r[value])}"
                 f"<br>as of {_date_label(r['date'], str(r.get('date_precision', 'day')))}"
                 f"<br>{CLAIM_LABELS.get(str(r.get('claim_type')), '')} · {_source_line(r)}"
-                for _, r in latest.iterrows()]
+                for label, (_, r) in zip(_geo_label(latest), latest.iterrows(), strict=True)]
         return go.Choropleth(locations=latest["geo"].astype(str), z=z, text=text,
                              hoverinfo="text", zmin=zmin, zmax=zmax, colorscale="Blues",
                              marker_line_color="white", marker_line_width=0.5,
@@ -337,7 +342,7 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
 
     ``statuses`` maps a year to ``metrics.status_on(events, end of year)``.
     """
-    title = title or "Where TikTok was restricted, by the end of each year"
+    title = _esc(title or "Where TikTok was restricted, by the end of each year")
     levels = list(STATUS_COLOURS)
     names = dict(zip(regions["code"].astype(str), regions["name"].astype(str), strict=True))
     n = len(levels)
@@ -375,12 +380,12 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
 
 def workforce_figure(workforce: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Horizontal bars: each workforce figure by place and scope, coloured by metric."""
-    title = title or "Where TikTok and ByteDance hire, employ and cut jobs"
+    title = _esc(title or "Where TikTok and ByteDance hire, employ and cut jobs")
     rows = workforce[workforce["value"].notna()]
     if rows.empty:
         return empty_figure("No workforce figures match this selection.", title)
     rows = rows.assign(_label=_geo_label(rows)).sort_values(["_label", "date"])
-    rows["_y"] = [f"{_esc(g)} · {_esc(s) if pd.notna(s) else ''} ({d:%Y})".replace(" ·  (", " (")
+    rows["_y"] = [f"{g} · {_esc(s) if pd.notna(s) else ''} ({d:%Y})".replace(" ·  (", " (")
                   for g, s, d in zip(rows["_label"], rows["scope"], rows["date"], strict=True)]
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title))
     for metric, group in rows.groupby(rows["metric"].astype(str), sort=True):
@@ -411,7 +416,7 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
     ``investments`` carries ``amount_usd`` (``metrics.to_usd``); rows without an amount are
     counted in the subtitle, not drawn.
     """
-    title = title or "Announced investments by place and purpose (USD)"
+    title = _esc(title or "Announced investments by place and purpose (USD)")
     quantified = investments[investments["amount_usd"].notna()]
     unquantified = len(investments) - len(quantified)
     if quantified.empty:
@@ -450,7 +455,7 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
 def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
                     controls: bool = False) -> go.Figure:
     """Events as markers: place by date, coloured by type, citation on hover."""
-    title = title or "Regulatory and business events, by place and date"
+    title = _esc(title or "Regulatory and business events, by place and date")
     if events.empty:
         return empty_figure("No events match this selection.", title)
     events = events.assign(_label=_geo_label(events)).sort_values("date")
@@ -496,7 +501,7 @@ def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
 def pressure_heatmap(pressure: pd.DataFrame, *, title: str | None = None,
                      top: int | None = 30) -> go.Figure:
     """Heatmap of the pressure index: place by period (darker = more pressure)."""
-    title = title or "Regulatory pressure index by place and period"
+    title = _esc(title or "Regulatory pressure index by place and period")
     if pressure.empty or pressure["pressure"].sum() == 0:
         return empty_figure("No regulatory events in this selection.", title)
     frame = pressure.assign(_label=_geo_label(pressure),
@@ -521,7 +526,7 @@ def pressure_heatmap(pressure: pd.DataFrame, *, title: str | None = None,
 
 def pressure_scatter(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Total pressure against the latest user figure per place (log users axis)."""
-    title = title or "Regulatory pressure against TikTok users"
+    title = _esc(title or "Regulatory pressure against TikTok users")
     if table.empty:
         return empty_figure("No place has both user figures and regulatory events here.", title)
     table = table.assign(_label=_geo_label(table))

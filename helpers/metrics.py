@@ -81,7 +81,10 @@ def distinct_events(events: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- growth
 
 
-def period_growth(frame: pd.DataFrame, by: Iterable[str] = ("geo", "metric", "product")) -> pd.DataFrame:
+SERIES_KEYS = ("geo", "metric", "product")
+
+
+def period_growth(frame: pd.DataFrame, by: Iterable[str] = SERIES_KEYS) -> pd.DataFrame:
     """Change from each figure to the next of the same series: absolute, percent, per year.
 
     A series is one geo, metric and product; figures of the same date (several sources)
@@ -142,7 +145,7 @@ def change_since(frame: pd.DataFrame, base_date: str | pd.Timestamp) -> pd.DataF
     return out
 
 
-def latest_per_geo(frame: pd.DataFrame, by: Iterable[str] = ("geo", "metric", "product")) -> pd.DataFrame:
+def latest_per_geo(frame: pd.DataFrame, by: Iterable[str] = SERIES_KEYS) -> pd.DataFrame:
     """The most recent row per geo and metric (ties: the largest value), with its source_id."""
     keys = [k for k in by if k in frame]
     ordered = frame.sort_values([*keys, "date", "value"], na_position="first")
@@ -412,7 +415,9 @@ def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame) -> pd.DataFra
 
 def to_quarter_label(period: pd.Period) -> str:
     """'2020' for a yearly period, '2020 Q3' for a quarterly one."""
-    return str(period.year) if period.freqstr.startswith("Y") else f"{period.year} Q{period.quarter}"
+    if period.freqstr.startswith("Y"):
+        return str(period.year)
+    return f"{period.year} Q{period.quarter}"
 
 
 def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:

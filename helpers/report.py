@@ -233,7 +233,8 @@ def _index(pages: list[Page], atlas: Atlas, params: Mapping[str, Any], version: 
 def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[str] | None = None,
                   params: Mapping[str, Any] | None = None,
                   notebooks: Iterable[str] | None = None,
-                  progress: Callable[[str], None] | None = None, workers: int | None = None) -> Path:
+                  progress: Callable[[str], None] | None = None,
+                  workers: int | None = None) -> Path:
     """Execute and export the notebooks into ``out_dir`` (replaced only on success).
 
     ``params`` override the notebooks' parameters (strings are parsed as Python literals

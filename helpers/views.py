@@ -135,7 +135,8 @@ def growth(atlas: Atlas, region: str = metrics.ALL, countries: Sequence[str] = (
             category="regulatory", event_type=list(widgets.DEFAULT_EVENT_TYPES)))
         label = figures.METRIC_LABELS.get(metric, "all user metrics")
         fig = figures.growth_figure(rows, events, controls=True,
-                                    title=f"TikTok {label}, {region if region != 'All' else 'all regions'}")
+                                    title=f"TikTok {label}, "
+                                          f"{region if region != 'All' else 'all regions'}")
         latest = metrics.latest_per_geo(rows)
         return StaticView("growth", fig, latest.sort_values("value", ascending=False),
                           ("geo_name", "date", "metric", "value", "share_pct", "claim_type",

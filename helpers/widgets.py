@@ -190,7 +190,8 @@ class Explorer:
         self._figure_boxes = [w.Box([f], layout=w.Layout(width="100%")) for f in self.figures]
         return w.VBox([*rows, self.message, *self._figure_boxes,
                        w.HBox([self.download, self.export_button, self.export_status],
-                              layout=w.Layout(align_items="center", gap="1em")),
+                              layout=w.Layout(align_items="center",
+                                              justify_content="space-between")),
                        self.table])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

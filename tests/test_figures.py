@@ -1,0 +1,128 @@
+"""Figure builders: traces, axes, hover text, event markers and ranges for given data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import figures, metrics
+from helpers.atlas import Atlas
+
+
+@pytest.fixture(scope="module")
+def atlas() -> Atlas:
+    return Atlas.load()
+
+
+def _users() -> pd.DataFrame:
+    return pd.DataFrame({
+        "geo": ["USA", "USA", "IND"], "geo_name": ["United States", "United States", "India"],
+        "metric": ["monthly_active_users"] * 3, "product": ["tiktok"] * 3,
+        "date": pd.to_datetime(["2019-01-01", "2020-06-01", "2019-12-01"]),
+        "date_precision": ["month"] * 3, "value": [26.7e6, 91e6, 81e6],
+        "claim_type": ["company", "company", "press_report"],
+        "source_id": ["a", "a", "b"], "source_title": ["Filing <b>x</b>", "Filing", "Report"],
+        "source_publisher": ["Billboard", "Billboard", "Reuters"],
+        "source_published": ["2020-08", "2020-08", "2020-07"]})
+
+
+def _events() -> pd.DataFrame:
+    return pd.DataFrame({
+        "event_id": ["E1", "E2", "E3"], "geo": ["IND", "USA", "USA"],
+        "geo_name": ["India", "United States", "United States"],
+        "category": ["regulatory"] * 3, "event_type": ["ban", "executive_order", "court_ruling"],
+        "subdivision": [pd.NA] * 3, "date": pd.to_datetime(["2020-06-29", "2020-08-06",
+                                                            "2020-09-27"]),
+        "date_precision": ["day"] * 3, "end_date": pd.to_datetime([None, None, None]),
+        "title": ["India bans <TikTok>", "EO 13942", "Injunction"],
+        "authority": ["MeitY", "White House", "US District Court"],
+        "status_after": ["in_force", "revoked", "completed"],
+        "amount": [None, None, None], "currency": [pd.NA] * 3,
+        "source_id": ["c", "d", "e"], "source_title": ["t1", "t2", "t3"],
+        "source_publisher": ["BBC", "Federal Register", "Reuters"],
+        "source_published": ["2020-06-29", "2020-08-11", "2020-09-28"]})
+
+
+def test_growth_figure_lines_markers_and_ranges() -> None:
+    fig = figures.growth_figure(_users(), _events())
+    users = [t for t in fig.data if t.meta["kind"] == "users"]
+    marks = [t for t in fig.data if t.meta["kind"] == "events"]
+    assert [t.name for t in users] == ["India: monthly active users",
+                                       "United States: monthly active users"]
+    assert list(users[1].y) == [26.7e6, 91e6]
+    assert {t.meta["event_type"] for t in marks} == {"ban", "executive_order", "court_ruling"}
+    assert all(t.yaxis == "y2" for t in marks)
+    assert len(fig.layout.shapes) == 1  # the nationwide ban as a shaded range
+    assert fig.layout.shapes[0].x0 == pd.Timestamp("2020-06-29")
+    assert fig.layout.yaxis.title.text == "people"
+    assert fig.layout.template.layout.font.family.startswith("Inter")
+    hover = users[1].hovertemplate
+    assert "customdata[1]" in hover and "customdata[2]" in hover  # claim type, publisher
+    custom = users[1].customdata[0]
+    assert custom[1] == "company claim" and custom[2] == "Billboard, 2020-08"
+    assert "&lt;b&gt;" in custom[3]  # data text is escaped, never markup
+    ban = next(t for t in marks if t.meta["event_type"] == "ban")
+    assert "India bans &lt;TikTok&gt;" in ban.customdata[0][0]
+
+
+def test_growth_figure_modes_and_controls() -> None:
+    users = _users().assign(share_pct=[8.0, 27.0, 5.8])
+    fig = figures.growth_figure(users, None, y="share_pct", log_y=True, controls=True)
+    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis.title.text == "% of population"
+    menu = fig.layout.updatemenus[0]
+    assert [b.label for b in menu.buttons] == ["All places", "India", "United States"]
+    assert menu.buttons[1].args[0]["visible"] == [True, False]
+
+
+def test_empty_inputs_give_a_message_figure() -> None:
+    fig = figures.growth_figure(_users().iloc[0:0])
+    assert fig.layout.meta == {"empty": True}
+    assert "No user figures" in fig.layout.annotations[0].text
+    assert figures.timeline_figure(_events().iloc[0:0]).layout.meta == {"empty": True}
+
+
+def test_claims_figure_separates_claim_types() -> None:
+    fig = figures.claims_figure(_users())
+    assert [t.name for t in fig.data] == ["company claim", "press report"]
+
+
+def test_timeline_and_controls(atlas: Atlas) -> None:
+    fig = figures.timeline_figure(_events(), controls=True)
+    assert {t.name for t in fig.data} == {"ban", "executive order", "court ruling"}
+    assert list(fig.layout.yaxis.categoryarray) == ["India", "United States"]
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert labels[0] == "All event types" and len(labels) == 4
+
+
+def test_maps(atlas: Atlas) -> None:
+    rows = metrics.filter_rows(atlas.users, product="tiktok")
+    fig = figures.choropleth_figure(rows, title="t", colorbar_title="people", log_colour=True)
+    assert fig.data[0].type == "choropleth"
+    assert len(fig.frames) == len(fig.layout.sliders[0].steps) >= 8
+    assert "WLD" not in set(fig.data[0].locations)
+    static = figures.choropleth_figure(rows, title="t", colorbar_title="p", animate=False)
+    assert not static.frames
+    statuses = {2020: metrics.status_on(atlas.events_raw, "2020-12-31")}
+    status = figures.status_map_figure(statuses, atlas.regions)
+    assert "IND" in set(status.data[0].locations)
+    assert list(status.data[0].colorbar.ticktext) == list(figures.STATUS_COLOURS)
+
+
+def test_workforce_investments_pressure(atlas: Atlas) -> None:
+    wf = figures.workforce_figure(atlas.workforce)
+    assert wf.layout.xaxis.title.text == "people"
+    assert sum(len(t.x) for t in wf.data) == atlas.workforce["value"].notna().sum()
+    inv = figures.investments_figure(atlas.investments)
+    drawn = sum(len(t.y) for t in inv.data)
+    assert drawn == atlas.investments["amount_usd"].notna().sum()
+    assert "without a stated amount" in inv.layout.title.text
+    assert inv.layout.yaxis.title.text.startswith("USD")
+    index = metrics.with_geo_names(metrics.pressure_index(atlas.events_raw, atlas.fx),
+                                   atlas.regions)
+    heat = figures.pressure_heatmap(index, top=10)
+    assert heat.data[0].type == "heatmap" and len(heat.data[0].y) == 10
+    versus = metrics.with_geo_names(metrics.with_sources(
+        metrics.pressure_vs_users(index, atlas.users_raw), atlas.sources), atlas.regions)
+    scatter = figures.pressure_scatter(versus)
+    assert scatter.layout.yaxis.type == "log" and len(scatter.data[0].x) == len(versus)

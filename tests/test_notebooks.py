@@ -1,0 +1,70 @@
+"""Notebooks: thin, titled, parameterised, small in git, and their nbval checks can fail."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import notebooks
+from helpers.report import notebook_paths
+from tests.conftest import ROOT
+
+PATHS = notebook_paths()
+
+
+def test_the_four_notebooks_exist() -> None:
+    assert [p.stem for p in PATHS] == ["01-global-growth", "02-workforce-and-investment",
+                                       "03-regulatory-pressure", "04-autumn-2020"]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_structure(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert len(first.source.split("\n", 2)[-1]) > 200, "an introduction follows the title"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and code[0] is params[0]
+    assert "region" in params[0].source and "report_mode = False" in params[0].source
+    imports = [c for c in code if "import " in c.source]
+    assert len(imports) == 1, "one imports cell"
+    for cell in code:
+        statements = [line.split("#", 1)[0] for line in cell.source.splitlines()]
+        assert not any(line.lstrip().startswith(("def ", "class ", "for ", "while ", "if "))
+                       for line in statements), "notebooks hold no logic: it belongs in helpers"
+        assert len(cell.source.splitlines()) <= 8
+    assert sum(1 for c in code if notebooks.is_checked(c)) >= 1
+    assert code[-1].source.strip() == "views.sources_section(atlas)"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_small_in_git(path: Path) -> None:
+    assert notebooks.problems(path) == []
+    assert path.stat().st_size < 40_000
+    assert "application/vnd.plotly" not in path.read_text(encoding="utf-8")
+
+
+def test_nbval_catches_a_changed_number(tmp_path: Path) -> None:
+    """The stored outputs are really compared: tampering with one makes nbval fail."""
+    source = ROOT / "notebooks" / "02-workforce-and-investment.ipynb"
+    target = tmp_path / source.name
+    shutil.copy(source, target)
+    nb = json.loads(target.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                and "".join(c["source"]).startswith(notebooks.CHECK_MARK))
+    text = cell["outputs"][0]["data"]["text/plain"]
+    cell["outputs"][0]["data"]["text/plain"] = [line.replace("3000", "3001") for line in text]
+    assert cell["outputs"][0]["data"]["text/plain"] != text
+    target.write_text(json.dumps(nb), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q",
+                          "-p", "no:cacheprovider", str(target)], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "3001" in run.stdout
