@@ -64,7 +64,7 @@ def _slug(text: str) -> str:
 def figure_html(fig: go.Figure, div_id: str) -> str:
     """The figure as a <div> and script, without plotly.js (the page loads it once)."""
     return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+                       auto_play=False, config={"displaylogo": False, "responsive": True})
 
 
 @dataclass
