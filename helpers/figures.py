@@ -96,6 +96,28 @@ def _date_label(date: pd.Timestamp, precision: str | None = None) -> str:
     return f"{date:%d %b %Y}"
 
 
+def _source_lines(frame: pd.DataFrame) -> pd.Series:
+    """'Publisher, date' per row, escaped (vectorised)."""
+    if "source_publisher" not in frame:
+        return pd.Series("", index=frame.index, dtype="string")
+    pub = frame["source_publisher"].map(_esc).astype("string")
+    if "source_published" not in frame:
+        return pub
+    when = frame["source_published"].astype("string").fillna("").map(_esc).astype("string")
+    return pub.where(when == "", pub + ", " + when)
+
+
+def _date_labels(frame: pd.DataFrame, column: str = "date") -> pd.Series:
+    """Dates written as precisely as they are known (vectorised ``_date_label``)."""
+    dates = frame[column]
+    precision = (frame["date_precision"].astype(str) if "date_precision" in frame
+                 else pd.Series("day", index=frame.index))
+    out = dates.dt.strftime("%d %b %Y")
+    out = out.where(~precision.isin(["month", "quarter"]), dates.dt.strftime("%b %Y"))
+    out = out.where(precision != "year", dates.dt.strftime("%Y"))
+    return out.fillna("open")
+
+
 def _source_line(row: pd.Series) -> str:
     pub = _esc(row.get("source_publisher"))
     when = _esc(row.get("source_published"))
@@ -133,42 +155,47 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     ``users`` carries the source columns (``metrics.with_sources``) and ``geo_name``; ``y``
     is ``value``, ``share_pct`` or ``change_pct``. Nationwide bans and blocks of the shown
     geos become shaded date ranges; orders, rulings, fines and other events become markers
-    along the top, with their citation on hover. ``controls`` adds a dropdown of geos and a
-    range selector, for static pages.
+    along the top, with their citation on hover. ``controls`` adds a dropdown of geos and
+    range buttons, for static pages (event markers are then split per place so that the
+    dropdown can filter them).
     """
     title = _esc(title or "TikTok users over time")
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
-    users = users.assign(_label=_geo_label(users)).sort_values("date")
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title))
-    keys = ["_label", "metric", "product"]
-    for (label, metric, product), series in users.groupby(keys, observed=True, sort=True):
-        name = f"{label}: {METRIC_LABELS.get(str(metric), metric)}"
-        if str(product) != "tiktok":
+    users = users.assign(_label=_geo_label(users), _src=_source_lines(users),
+                         _claim=users["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
+                         _title=users["source_title"].map(_esc) if "source_title" in users
+                         else "", _fmt=users["value"].map(_fmt_number),
+                         _day=users["date"].dt.strftime("%Y-%m-%d")).sort_values("date")
+    traces: list[dict] = []
+    unit = Y_MODES.get(y, "")
+    keys = [users["_label"], users["metric"].astype(str), users["product"].astype(str)]
+    for (label, metric, product), series in users.groupby(keys, sort=True):
+        name = f"{label}: {METRIC_LABELS.get(metric, metric)}"
+        if product != "tiktok":
             name += f" ({product})"
-        custom = np.column_stack([
-            series["date"].dt.strftime("%Y-%m-%d"),
-            series["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
-            [_source_line(r) for _, r in series.iterrows()],
-            series["source_title"].map(_esc) if "source_title" in series else [""] * len(series),
-            series["value"].map(_fmt_number),
-        ])
-        fig.add_trace(go.Scatter(
-            x=series["date"], y=series[y], mode="lines+markers", name=name,
-            customdata=custom, meta={"geo": str(series["geo"].iloc[0]), "kind": "users"},
-            hovertemplate=(f"<b>{name}</b><br>%{{y:,.4~g}} {Y_MODES.get(y, '')}"
+        traces.append(dict(
+            type="scatter", x=series["date"], y=series[y], mode="lines+markers", name=name,
+            customdata=series[["_day", "_claim", "_src", "_title", "_fmt"]].to_numpy(),
+            meta={"geo": str(series["geo"].iloc[0]), "kind": "users"},
+            hovertemplate=(f"<b>{name}</b><br>%{{y:,.4~g}} {unit}"
                            "<br>value %{customdata[4]} as of %{customdata[0]}"
                            "<br>%{customdata[1]} · %{customdata[2]}"
-                           "<br><i>%{customdata[3]}</i><extra></extra>"),
-        ))
+                           "<br><i>%{customdata[3]}</i><extra></extra>")))
+    shapes: list[dict] = []
     if events is not None and not events.empty:
-        _overlay_events(fig, events, users["date"].max())
-    fig.update_yaxes(title_text=Y_MODES.get(y, y), type="log" if log_y else "linear",
-                     rangemode="tozero" if not log_y and y != "change_pct" else "normal")
-    fig.update_xaxes(title_text="as-of date")
-    fig.update_layout(height=560, legend=dict(orientation="v", x=1.02, xanchor="left", y=1,
-                                              yanchor="top", font=dict(size=11)),
-                      margin=dict(r=20, b=60))
+        shapes = _event_spans(events, users["date"].max())
+        traces += _event_markers(events, per_geo=controls)
+    layout = dict(
+        template=TEMPLATE, title=title, height=560, shapes=shapes,
+        yaxis=dict(title_text=unit or y, type="log" if log_y else "linear",
+                   rangemode="tozero" if not log_y and y != "change_pct" else "normal"),
+        yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False, fixedrange=True),
+        xaxis=dict(title_text="as-of date"),
+        legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top",
+                    font=dict(size=11)),
+        margin=dict(r=20, b=60))
+    fig = go.Figure(data=traces, layout=layout)
     if controls:
         _add_geo_dropdown(fig)
         fig.update_xaxes(rangeselector=dict(buttons=[
@@ -178,44 +205,49 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     return fig
 
 
-def _overlay_events(fig: go.Figure, events: pd.DataFrame, end: pd.Timestamp) -> None:
-    """Nationwide bans and blocks as shaded ranges; other events as markers along the top
-    (on a hidden second axis), one trace per place and type so menus can filter them."""
-    events = events.sort_values("date").assign(_label=lambda f: _geo_label(f))
+def _event_spans(events: pd.DataFrame, end: pd.Timestamp) -> list[dict]:
+    """Nationwide bans and temporary blocks as shaded date ranges (layout shapes)."""
     spans = events[events["event_type"].astype(str).isin(["ban", "temporary_block"])
                    & (events["subdivision"].astype("string").fillna("") == "")]
-    for _, row in spans.iterrows():
-        x1 = row["end_date"] if pd.notna(row["end_date"]) else max(end, row["date"])
-        colour = EVENT_COLOURS[str(row["event_type"])]
-        fig.add_vrect(x0=row["date"], x1=x1, fillcolor=colour, opacity=0.12, line_width=0,
-                      layer="below", name=f"span:{row['geo']}:{row['event_id']}")
-    shown_types: set[str] = set()
-    keys = [events["geo"].astype(str), events["event_type"].astype(str)]
-    for (geo, etype), group in events.groupby(keys, sort=True):
-        custom = np.column_stack([
-            group["title"].map(_esc), group["_label"],
-            [_date_label(d, p) for d, p in zip(group["date"], group["date_precision"].astype(str),
-                                               strict=True)],
-            group["authority"].map(_esc) if "authority" in group else [""] * len(group),
-            [_source_line(r) for _, r in group.iterrows()],
-            group["source_title"].map(_esc) if "source_title" in group else [""] * len(group),
-        ])
-        fig.add_trace(go.Scatter(
-            x=group["date"], y=[1.0] * len(group), yaxis="y2", mode="markers",
-            name=_esc(etype.replace("_", " ")), showlegend=etype not in shown_types,
+    shapes = []
+    for row in spans.itertuples():
+        x1 = row.end_date if pd.notna(row.end_date) else max(end, row.date)
+        shapes.append(dict(type="rect", xref="x", yref="paper", x0=row.date, x1=x1, y0=0, y1=1,
+                           fillcolor=EVENT_COLOURS[str(row.event_type)], opacity=0.12,
+                           line_width=0, layer="below", name=f"span:{row.geo}:{row.event_id}"))
+    return shapes
+
+
+def _event_markers(events: pd.DataFrame, per_geo: bool) -> list[dict]:
+    """Regulatory events as markers along the top (hidden second axis), one trace per type,
+    or per place and type when a menu must filter them by place."""
+    events = events.sort_values("date")
+    events = events.assign(
+        _label=_geo_label(events), _when=_date_labels(events), _src=_source_lines(events),
+        _title=events["title"].map(_esc),
+        _auth=events["authority"].map(_esc) if "authority" in events else "",
+        _stitle=events["source_title"].map(_esc) if "source_title" in events else "")
+    keys = [events["event_type"].astype(str)]
+    if per_geo:
+        keys = [events["geo"].astype(str), *keys]
+    traces, shown = [], set()
+    for key, group in events.groupby(keys, sort=True):
+        geo, etype = (key if per_geo else (None, key[0] if isinstance(key, tuple) else key))
+        traces.append(dict(
+            type="scatter", x=group["date"], y=[1.0] * len(group), yaxis="y2", mode="markers",
+            name=etype.replace("_", " "), showlegend=etype not in shown,
             marker=dict(size=11, color=EVENT_COLOURS.get(etype, "#555"),
                         symbol=EVENT_SYMBOLS.get(etype, "circle"),
                         line=dict(width=1, color="#333")),
-            customdata=custom, meta={"kind": "events", "event_type": etype, "geo": geo},
-            legendgroup=f"event:{etype}", legendgrouptitle_text=(
-                "regulatory events" if not shown_types else None),
+            customdata=group[["_title", "_label", "_when", "_auth", "_src", "_stitle"]].to_numpy(),
+            meta={"kind": "events", "event_type": etype, "geo": geo},
+            legendgroup=f"event:{etype}",
+            legendgrouptitle_text="regulatory events" if not shown else None,
             hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
                            "<br>%{customdata[3]}<br>%{customdata[4]}"
-                           "<br><i>%{customdata[5]}</i><extra>" + _esc(etype) + "</extra>"),
-        ))
-        shown_types.add(etype)
-    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False,
-                                  fixedrange=True))
+                           "<br><i>%{customdata[5]}</i><extra>" + _esc(etype) + "</extra>")))
+        shown.add(etype)
+    return traces
 
 
 def _add_geo_dropdown(fig: go.Figure) -> None:
@@ -257,7 +289,7 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
     for claim, group in users.groupby(users["claim_type"].astype(str), sort=True):
         custom = np.column_stack([
             group["metric"].astype(str).map(METRIC_LABELS).fillna(""),
-            [_source_line(r) for _, r in group.iterrows()],
+            _source_lines(group),
             group["source_title"].map(_esc) if "source_title" in group else [""] * len(group),
             _geo_label(group),
         ])
@@ -280,44 +312,60 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
 
 def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
                       colorbar_title: str, years: Sequence[int] | None = None,
-                      log_colour: bool = False, animate: bool = True) -> go.Figure:
-    """A world map: each country shows its latest figure up to a year. With ``animate``,
-    one frame per year and a slider (for static pages); else the last year only (for
-    FigureWidget, which has no frames). ``frame`` has geo, date, the value column and
-    sources."""
+                      log_colour: bool = False, animate: bool = True,
+                      aggregate: str = "latest") -> go.Figure:
+    """A world map: each country shows its latest figure up to a year (``aggregate="sum"``:
+    the sum of its figures up to that year, e.g. investments). With ``animate``, one frame
+    per year and a slider (for static pages); else the last year only (for FigureWidget,
+    which has no frames). ``frame`` has geo, date, the value column and sources."""
     title = _esc(title)
     countries = frame[frame["geo"].astype(str).str.fullmatch(r"[A-Z]{3}")
                       & ~frame["geo"].astype(str).isin(["WLD", "EUU"])
-                      & ~frame["geo"].astype(str).str.startswith("X")]
+                      & ~frame["geo"].astype(str).str.startswith("X")
+                      & frame[value].notna()]
     if countries.empty:
         return empty_figure("No country figures match this selection.", title)
     countries = countries.sort_values("date")
+    countries = countries.assign(
+        _label=_geo_label(countries), _when=_date_labels(countries),
+        _src=_source_lines(countries),
+        _claim=countries["claim_type"].astype(str).map(CLAIM_LABELS).fillna("")
+        if "claim_type" in countries else "")
     years = list(years or range(int(countries["date"].dt.year.min()),
                                 int(countries["date"].dt.year.max()) + 1))
-    values = countries[value].astype(float)
-    zmax = float(np.log10(values.max())) if log_colour else float(values.max())
-    zmin = float(np.log10(max(values[values > 0].min(), 1))) if log_colour else 0.0
+    by_geo = countries.groupby(countries["geo"].astype(str))
+    top = by_geo[value].sum().max() if aggregate == "sum" else countries[value].max()
+    positive = countries.loc[countries[value] > 0, value]
+    zmax = float(np.log10(max(top, 1))) if log_colour else float(top)
+    zmin = float(np.log10(max(positive.min(), 1))) if log_colour and len(positive) else 0.0
 
     def snapshot(year: int) -> go.Choropleth:
         upto = countries[countries["date"].dt.year <= year]
-        latest = upto.groupby(upto["geo"].astype(str)).tail(1)
-        z = np.log10(latest[value].clip(lower=1)) if log_colour else latest[value]
-        text = [f"<b>{label}</b>: {_fmt_number(r[value])}"
-                f"<br>as of {_date_label(r['date'], str(r.get('date_precision', 'day')))}"
-                f"<br>{CLAIM_LABELS.get(str(r.get('claim_type')), '')} · {_source_line(r)}"
-                for label, (_, r) in zip(_geo_label(latest), latest.iterrows(), strict=True)]
-        return go.Choropleth(locations=latest["geo"].astype(str), z=z, text=text,
+        grouped = upto.groupby(upto["geo"].astype(str))
+        latest = grouped.tail(1).set_index(upto.loc[grouped.tail(1).index, "geo"].astype(str))
+        shown = grouped[value].sum() if aggregate == "sum" else latest[value]
+        latest = latest.loc[shown.index]
+        z = np.log10(shown.clip(lower=1)) if log_colour else shown
+        if aggregate == "sum":
+            count = grouped.size()
+            text = ("<b>" + latest["_label"] + "</b>: " + shown.map(_fmt_number) + " in "
+                    + count.astype(str) + " figure(s) up to " + str(year) + "<br>latest: "
+                    + latest["_when"] + " · " + latest["_src"])
+        else:
+            text = ("<b>" + latest["_label"] + "</b>: " + shown.map(_fmt_number) + "<br>as of "
+                    + latest["_when"] + "<br>" + latest["_claim"] + " · " + latest["_src"])
+        return go.Choropleth(locations=list(shown.index), z=z, text=list(text),
                              hoverinfo="text", zmin=zmin, zmax=zmax, colorscale="Blues",
                              marker_line_color="white", marker_line_width=0.5,
                              colorbar=dict(title=colorbar_title + (" (log10)" if log_colour
                                                                    else "")))
 
-    fig = go.Figure(data=[snapshot(years[-1])], layout=dict(template=TEMPLATE, title=title))
+    fig = go.Figure(data=[snapshot(years[-1])], layout=dict(
+        template=TEMPLATE, title=title, margin=dict(l=10, r=10, t=60, b=10),
+        geo=dict(showframe=False, showcoastlines=False, projection_type="natural earth",
+                 showcountries=True, countrycolor="#cfd6de")))
     if animate:
         _add_year_frames(fig, years, snapshot)
-    fig.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
-                    showcountries=True, countrycolor="#cfd6de")
-    fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
     return fig
 
 
@@ -392,7 +440,7 @@ def workforce_figure(workforce: pd.DataFrame, *, title: str | None = None) -> go
         custom = np.column_stack([
             group["date"].dt.strftime("%Y-%m-%d"),
             group["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
-            [_source_line(r) for _, r in group.iterrows()],
+            _source_lines(group),
             group["horizon_years"].map(lambda h: f"over {h:g} years" if pd.notna(h) else ""),
             group["employer"].astype(str),
         ])
@@ -431,7 +479,7 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
             group["amount"].map(_fmt_number) + " " + group["currency"].astype(str),
             group["fx_year"].astype("string").fillna(""),
             group["scope"].map(_esc),
-            [_source_line(r) for _, r in group.iterrows()],
+            _source_lines(group),
             group["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
         ])
         fig.add_trace(go.Bar(
@@ -464,12 +512,11 @@ def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
     for etype, group in events.groupby(events["event_type"].astype(str), sort=True):
         custom = np.column_stack([
             group["title"].map(_esc),
-            [_date_label(d, p) for d, p in zip(group["date"],
-                                               group["date_precision"].astype(str), strict=True)],
+            _date_labels(group),
             group["subdivision"].map(_esc),
             group["authority"].map(_esc),
             group["status_after"].astype(str).str.replace("_", " "),
-            [_source_line(r) for _, r in group.iterrows()],
+            _source_lines(group),
             [f"{_fmt_number(a)} {c}" if pd.notna(a) else "" for a, c in
              zip(group["amount"], group["currency"].astype("string"), strict=True)],
         ])
@@ -533,7 +580,7 @@ def pressure_scatter(table: pd.DataFrame, *, title: str | None = None) -> go.Fig
     custom = np.column_stack([
         table["date"].dt.strftime("%b %Y"),
         table["metric"].astype(str).map(METRIC_LABELS).fillna(""),
-        [_source_line(r) for _, r in table.iterrows()],
+        _source_lines(table),
     ])
     fig = go.Figure(go.Scatter(
         x=table["pressure"], y=table["users"], mode="markers+text", text=table["_label"],

@@ -230,6 +230,25 @@ def investments(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
                  start=start, end=end)
 
 
+def investments_map(atlas: Atlas, category: str = metrics.ALL) -> widgets.Explorer | StaticView:
+    """Investments summed per country on a map (year slider in reports)."""
+
+    def static() -> StaticView:
+        rows = metrics.filter_rows(atlas.investments, category=category)
+        rows = rows[rows["amount_usd"].notna()].sort_values("date")
+        fig = figures.choropleth_figure(
+            rows, value="amount_usd", aggregate="sum", log_colour=True, colorbar_title="USD",
+            title="Announced investments by country (USD, summed up to each year)")
+        totals = metrics.investment_totals(rows)
+        return StaticView("investments-map", fig, totals,
+                          ("geo_name", "commitments", "with_amount", "total_usd"), rows,
+                          summary="Drag the slider: each country shows the sum of the "
+                                  "commitments announced up to the end of that year.")
+
+    return _view(widgets.InvestmentMapExplorer, atlas, "investments-map", static,
+                 category=category)
+
+
 def timeline(atlas: Atlas, region: str = metrics.ALL, category: str = "regulatory",
              start: int = 2018, end: int = 2026) -> widgets.Explorer | StaticView:
     """Events by place and date."""

@@ -511,6 +511,41 @@ class InvestmentExplorer(Explorer):
                 "end": c["period"].value[1]}
 
 
+class InvestmentMapExplorer(Explorer):
+    """Announced investments per country in USD, summed up to a chosen year, on a map."""
+
+    notebook = "02-workforce-and-investment"
+    filename = "tiktok-investments-map.csv"
+    table_columns = ("geo_name", "date", "category", "amount", "currency", "amount_usd",
+                     "scope", "claim_type", "source_publisher", "source_title")
+
+    def __init__(self, atlas: Atlas, category: str = ALL, year: int = 2026) -> None:
+        super().__init__(atlas)
+        inv = atlas.investments
+        c = self.controls
+        c["category"] = w.Dropdown(options=[("all purposes", ALL)] + [
+            (x.replace("_", " "), x) for x in inv["category"].cat.categories
+            if (inv["category"].astype(str) == x).any()], value=category,
+            description="Purpose")
+        c["year"] = w.IntSlider(value=year, min=YEARS[0], max=YEARS[-1],
+                                description="Up to end", continuous_update=False)
+        self._wire()
+        self.ui = self._layout([w.HBox([c["category"], c["year"]])])
+
+    def select(self) -> pd.DataFrame:
+        c = self.controls
+        rows = metrics.filter_rows(self.atlas.investments, end=f"{c['year'].value}-12-31",
+                                   category=c["category"].value)
+        return rows[rows["amount_usd"].notna()].sort_values(["geo_name", "date"])
+
+    def build(self, selection: pd.DataFrame) -> go.Figure:
+        year = self.controls["year"].value
+        return figures.choropleth_figure(
+            selection, value="amount_usd", aggregate="sum", animate=False, log_colour=True,
+            years=[year], colorbar_title="USD",
+            title=f"Announced investments by country (USD, summed up to {year})")
+
+
 # ---------------------------------------------------------------- events & pressure
 
 
