@@ -8,12 +8,15 @@ titles and shows value, date, claim type and publisher on hover.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.colors import get_colorscale
 
 TEMPLATE = "atlas"
 PALETTE = ["#2f6db5", "#e4572e", "#29a36a", "#f2a541", "#7d5ba6", "#17a5b8", "#c44e9c",
@@ -55,6 +58,42 @@ CLAIM_LABELS = {"company": "company claim", "government": "government figure",
 Y_MODES = {"value": "people", "share_pct": "% of population",
            "change_pct": "% change since base date"}
 
+_VALIDATE: ContextVar[bool] = ContextVar("atlas_validate_figures", default=True)
+
+
+@contextmanager
+def unvalidated() -> Iterator[None]:
+    """Build figures without plotly's per-property validation inside this block.
+
+    For the explorers' hot path only: validation is most of the cost of a widget update,
+    and every figure here is also built with validation in the tests (which check that
+    both ways give the same JSON). Uses plotly's ``_validate`` switch, the one plotly's own
+    template loading uses; if a plotly release drops it, figures are simply validated.
+    """
+    token = _VALIDATE.set(False)
+    try:
+        yield
+    finally:
+        _VALIDATE.reset(token)
+
+
+def _template_json() -> dict:
+    """The atlas template as plain JSON (an unvalidated figure cannot resolve its name)."""
+    return pio.templates[TEMPLATE].to_plotly_json()
+
+
+def _figure(data: object = None, layout: dict | None = None) -> go.Figure:
+    """``go.Figure(data, layout)``, validated unless inside :func:`unvalidated`."""
+    if not _VALIDATE.get():
+        if layout and layout.get("template") == TEMPLATE:
+            layout = {**layout, "template": _template_json()}
+        try:
+            return go.Figure(data=data, layout=layout, _validate=False)
+        except TypeError:  # pragma: no cover - a plotly without the switch
+            pass
+    return go.Figure(data=data, layout=layout)
+
+
 pio.templates[TEMPLATE] = go.layout.Template(
     layout=go.Layout(
         font=dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13,
@@ -64,7 +103,7 @@ pio.templates[TEMPLATE] = go.layout.Template(
         xaxis=dict(gridcolor="#e5e9f0", zeroline=False, linecolor="#9aa5b1", ticks="outside"),
         yaxis=dict(gridcolor="#e5e9f0", zeroline=False, linecolor="#9aa5b1", ticks="outside"),
         hoverlabel=dict(bgcolor="white", font=dict(size=12), align="left"),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, title_text=""),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, title=dict(text="")),
         margin=dict(l=70, r=30, t=70, b=90),
     )
 )
@@ -144,6 +183,65 @@ def _geo_label(frame: pd.DataFrame) -> pd.Series:
     return names.map(_esc).astype("string")
 
 
+def _groups(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str]
+            ) -> list[tuple[tuple[str, ...], dict[str, np.ndarray]]]:
+    """Rows split by ``keys`` (sorted, row order kept within a group) as numpy columns.
+
+    Much faster than iterating a pandas groupby over wide frames, which matters for widget
+    updates (see benchmarks/README.md)."""
+    if frame.empty:
+        return []
+    codes, uniques = [], []
+    for key in keys:
+        code, unique = pd.factorize(frame[key].astype(str), sort=True)
+        codes.append(code)
+        uniques.append(unique)
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for code, unique in zip(codes, uniques, strict=True):
+        combined = combined * len(unique) + code
+    order = np.argsort(combined, kind="stable")
+    combined = combined[order]
+    starts = np.flatnonzero(np.r_[True, combined[1:] != combined[:-1]])
+    ends = np.r_[starts[1:], len(combined)]
+    data = {c: frame[c].to_numpy()[order] for c in columns}
+    out = []
+    for start, end in zip(starts, ends, strict=True):
+        first = order[start]
+        key = tuple(str(unique[code[first]]) for code, unique in zip(codes, uniques,
+                                                                      strict=True))
+        out.append((key, {c: values[start:end] for c, values in data.items()}))
+    return out
+
+
+def with_hover(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the escaped hover-text columns every figure uses (``_label``, ``_src``,
+    ``_when``, ...). Computed once per frame: explorers prepare their tables with it so that
+    a widget update only slices them."""
+    if "_src" in frame or frame.empty and "_label" in frame:
+        return frame
+    cols: dict[str, object] = {"_label": _geo_label(frame), "_src": _source_lines(frame)}
+    if "date" in frame:
+        cols["_when"] = _date_labels(frame)
+        cols["_day"] = frame["date"].dt.strftime("%Y-%m-%d")
+    if "claim_type" in frame:
+        cols["_claim"] = frame["claim_type"].astype(str).map(CLAIM_LABELS).fillna("")
+    for column, target in (("source_title", "_stitle"), ("title", "_title"),
+                           ("authority", "_auth"), ("subdivision", "_subdiv"),
+                           ("scope", "_scope")):
+        if column in frame:
+            cols[target] = frame[column].map(_esc).astype("string").fillna("")
+    if "value" in frame:
+        cols["_fmt"] = frame["value"].map(_fmt_number)
+    if "metric" in frame:
+        cols["_metric"] = frame["metric"].astype(str).map(METRIC_LABELS).fillna("")
+    if "status_after" in frame:
+        cols["_status"] = frame["status_after"].astype(str).str.replace("_", " ")
+    if "amount" in frame and "currency" in frame:
+        money = frame["amount"].map(_fmt_number) + " " + frame["currency"].astype(str)
+        cols["_money"] = money.where(frame["amount"].notna(), "")
+    return frame.assign(**cols)
+
+
 # ---------------------------------------------------------------- growth
 
 
@@ -162,22 +260,20 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     title = _esc(title or "TikTok users over time")
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
-    users = users.assign(_label=_geo_label(users), _src=_source_lines(users),
-                         _claim=users["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
-                         _title=users["source_title"].map(_esc) if "source_title" in users
-                         else "", _fmt=users["value"].map(_fmt_number),
-                         _day=users["date"].dt.strftime("%Y-%m-%d")).sort_values("date")
+    users = with_hover(users).sort_values("date")
     traces: list[dict] = []
     unit = Y_MODES.get(y, "")
-    keys = [users["_label"], users["metric"].astype(str), users["product"].astype(str)]
-    for (label, metric, product), series in users.groupby(keys, sort=True):
+    columns = ["date", y, "geo", "_day", "_claim", "_src", "_stitle", "_fmt"]
+    for (label, metric, product), g in _groups(users, ["_label", "metric", "product"],
+                                               columns):
         name = f"{label}: {METRIC_LABELS.get(metric, metric)}"
         if product != "tiktok":
             name += f" ({product})"
         traces.append(dict(
-            type="scatter", x=series["date"], y=series[y], mode="lines+markers", name=name,
-            customdata=series[["_day", "_claim", "_src", "_title", "_fmt"]].to_numpy(),
-            meta={"geo": str(series["geo"].iloc[0]), "kind": "users"},
+            type="scatter", x=g["date"], y=g[y], mode="lines+markers", name=name,
+            customdata=np.column_stack([g["_day"], g["_claim"], g["_src"], g["_stitle"],
+                                        g["_fmt"]]),
+            meta={"geo": str(g["geo"][0]), "kind": "users"},
             hovertemplate=(f"<b>{name}</b><br>%{{y:,.4~g}} {unit}"
                            "<br>value %{customdata[4]} as of %{customdata[0]}"
                            "<br>%{customdata[1]} · %{customdata[2]}"
@@ -187,22 +283,21 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
         shapes = _event_spans(events, users["date"].max())
         traces += _event_markers(events, per_geo=controls)
     layout = dict(
-        template=TEMPLATE, title=title, height=560, shapes=shapes,
-        yaxis=dict(title_text=unit or y, type="log" if log_y else "linear",
+        template=TEMPLATE, title=dict(text=title), height=560, shapes=shapes,
+        yaxis=dict(title=dict(text=unit or y), type="log" if log_y else "linear",
                    rangemode="tozero" if not log_y and y != "change_pct" else "normal"),
         yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False, fixedrange=True),
-        xaxis=dict(title_text="as-of date"),
+        xaxis=dict(title=dict(text="as-of date")),
         legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top",
                     font=dict(size=11)),
         margin=dict(r=20, b=60))
-    fig = go.Figure(data=traces, layout=layout)
     if controls:
-        _add_geo_dropdown(fig)
-        fig.update_xaxes(rangeselector=dict(buttons=[
+        layout["updatemenus"], layout["shapes"] = _geo_menu(traces, shapes)
+        layout["xaxis"]["rangeselector"] = dict(buttons=[
             dict(count=3, label="3y", step="year", stepmode="backward"),
             dict(count=5, label="5y", step="year", stepmode="backward"),
-            dict(step="all", label="all")]))
-    return fig
+            dict(step="all", label="all")])
+    return _figure(traces, layout)
 
 
 def _event_spans(events: pd.DataFrame, end: pd.Timestamp) -> list[dict]:
@@ -214,35 +309,30 @@ def _event_spans(events: pd.DataFrame, end: pd.Timestamp) -> list[dict]:
         x1 = row.end_date if pd.notna(row.end_date) else max(end, row.date)
         shapes.append(dict(type="rect", xref="x", yref="paper", x0=row.date, x1=x1, y0=0, y1=1,
                            fillcolor=EVENT_COLOURS[str(row.event_type)], opacity=0.12,
-                           line_width=0, layer="below", name=f"span:{row.geo}:{row.event_id}"))
+                           line=dict(width=0), layer="below",
+                           name=f"span:{row.geo}:{row.event_id}"))
     return shapes
 
 
 def _event_markers(events: pd.DataFrame, per_geo: bool) -> list[dict]:
     """Regulatory events as markers along the top (hidden second axis), one trace per type,
     or per place and type when a menu must filter them by place."""
-    events = events.sort_values("date")
-    events = events.assign(
-        _label=_geo_label(events), _when=_date_labels(events), _src=_source_lines(events),
-        _title=events["title"].map(_esc),
-        _auth=events["authority"].map(_esc) if "authority" in events else "",
-        _stitle=events["source_title"].map(_esc) if "source_title" in events else "")
-    keys = [events["event_type"].astype(str)]
-    if per_geo:
-        keys = [events["geo"].astype(str), *keys]
+    events = with_hover(events).sort_values("date")
+    keys = ["geo", "event_type"] if per_geo else ["event_type"]
+    columns = ["date", "_title", "_label", "_when", "_auth", "_src", "_stitle"]
     traces, shown = [], set()
-    for key, group in events.groupby(keys, sort=True):
-        geo, etype = (key if per_geo else (None, key[0] if isinstance(key, tuple) else key))
+    for key, g in _groups(events, keys, columns):
+        geo, etype = key if per_geo else (None, key[0])
         traces.append(dict(
-            type="scatter", x=group["date"], y=[1.0] * len(group), yaxis="y2", mode="markers",
-            name=etype.replace("_", " "), showlegend=etype not in shown,
+            type="scatter", x=g["date"], y=np.ones(len(g["date"])), yaxis="y2",
+            mode="markers", name=etype.replace("_", " "), showlegend=etype not in shown,
             marker=dict(size=11, color=EVENT_COLOURS.get(etype, "#555"),
                         symbol=EVENT_SYMBOLS.get(etype, "circle"),
                         line=dict(width=1, color="#333")),
-            customdata=group[["_title", "_label", "_when", "_auth", "_src", "_stitle"]].to_numpy(),
+            customdata=np.column_stack([g[c] for c in columns[1:]]),
             meta={"kind": "events", "event_type": etype, "geo": geo},
             legendgroup=f"event:{etype}",
-            legendgrouptitle_text="regulatory events" if not shown else None,
+            legendgrouptitle=dict(text="regulatory events") if not shown else None,
             hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
                            "<br>%{customdata[3]}<br>%{customdata[4]}"
                            "<br><i>%{customdata[5]}</i><extra>" + _esc(etype) + "</extra>")))
@@ -250,31 +340,30 @@ def _event_markers(events: pd.DataFrame, per_geo: bool) -> list[dict]:
     return traces
 
 
-def _add_geo_dropdown(fig: go.Figure) -> None:
+def _geo_menu(traces: list[dict], shapes: list[dict]) -> tuple[list[dict], list[dict]]:
     """A menu showing every place's user lines and event markers (no shaded ranges), or one
-    place with its own events and ban or block ranges."""
+    place with its own events and ban or block ranges. Returns (updatemenus, shapes to show
+    first); no menu for a single place."""
     geos: list[str] = []
     labels: dict[str, str] = {}
-    for trace in fig.data:
-        meta = trace.meta or {}
+    for trace in traces:
+        meta = trace.get("meta") or {}
         if meta.get("kind") == "users" and meta["geo"] not in geos:
             geos.append(meta["geo"])
-            labels[meta["geo"]] = str(trace.name).split(":")[0]
-    shapes = list(fig.layout.shapes)
+            labels[meta["geo"]] = str(trace["name"]).split(":")[0]
     if len(geos) < 2:
-        return
+        return [], shapes
     all_shapes = [] if len(geos) > 3 else shapes
-    fig.layout.shapes = all_shapes
     buttons = [dict(label="All places", method="update",
                     args=[{"visible": True}, {"shapes": all_shapes}])]
     for geo in geos:
-        visible = [(t.meta or {}).get("geo") == geo for t in fig.data]
-        own = [sh for sh in shapes if str(sh.name or "").startswith(f"span:{geo}:")]
+        visible = [(t.get("meta") or {}).get("geo") == geo for t in traces]
+        own = [sh for sh in shapes if str(sh.get("name", "")).startswith(f"span:{geo}:")]
         buttons.append(dict(label=labels[geo], method="update",
                             args=[{"visible": visible}, {"shapes": own}]))
-    fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0,
-                                        xanchor="right", y=1.1, yanchor="bottom",
-                                        showactive=True)])
+    menu = dict(buttons=buttons, direction="down", x=1.0, xanchor="right", y=1.1,
+                yanchor="bottom", showactive=True)
+    return [menu], all_shapes
 
 
 def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -282,30 +371,24 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
     title = _esc(title or "Who says how many? Claims by source type")
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
-    users = users.sort_values("date")
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title))
+    users = with_hover(users).sort_values("date")
     symbols = {"company": "circle", "government": "square", "third_party_estimate": "diamond",
                "press_report": "triangle-up"}
+    traces = []
     for claim, group in users.groupby(users["claim_type"].astype(str), sort=True):
-        custom = np.column_stack([
-            group["metric"].astype(str).map(METRIC_LABELS).fillna(""),
-            _source_lines(group),
-            group["source_title"].map(_esc) if "source_title" in group else [""] * len(group),
-            _geo_label(group),
-        ])
-        fig.add_trace(go.Scatter(
-            x=group["date"], y=group["value"], mode="markers+lines",
-            line=dict(dash="dot", width=1), name=CLAIM_LABELS.get(claim, claim),
-            marker=dict(size=10, symbol=symbols.get(claim, "circle")), customdata=custom,
+        label = CLAIM_LABELS.get(claim, claim)
+        traces.append(dict(
+            type="scatter", x=group["date"].to_numpy(), y=group["value"].to_numpy(),
+            mode="markers+lines", line=dict(dash="dot", width=1), name=label,
+            marker=dict(size=10, symbol=symbols.get(claim, "circle")),
+            customdata=group[["_metric", "_src", "_stitle", "_label"]].to_numpy(),
             meta={"kind": "claims", "claim_type": claim},
             hovertemplate=("<b>%{customdata[3]}</b>: %{y:,.4~g} people (%{customdata[0]})"
-                           "<br>as of %{x|%b %Y} · " + CLAIM_LABELS.get(claim, claim) +
-                           "<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>"),
-        ))
-    fig.update_yaxes(title_text="people", rangemode="tozero")
-    fig.update_xaxes(title_text="as-of date")
-    return fig
-
+                           "<br>as of %{x|%b %Y} · " + label +
+                           "<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>")))
+    return _figure(traces, layout=dict(
+        template=TEMPLATE, title=dict(text=title), xaxis=dict(title=dict(text="as-of date")),
+        yaxis=dict(title=dict(text="people"), rangemode="tozero")))
 
 # ---------------------------------------------------------------- maps
 
@@ -339,7 +422,7 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
     zmax = float(np.log10(max(top, 1))) if log_colour else float(top)
     zmin = float(np.log10(max(positive.min(), 1))) if log_colour and len(positive) else 0.0
 
-    def snapshot(year: int) -> go.Choropleth:
+    def snapshot(year: int) -> dict:
         upto = countries[countries["date"].dt.year <= year]
         grouped = upto.groupby(upto["geo"].astype(str))
         latest = grouped.tail(1).set_index(upto.loc[grouped.tail(1).index, "geo"].astype(str))
@@ -354,15 +437,16 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
         else:
             text = ("<b>" + latest["_label"] + "</b>: " + shown.map(_fmt_number) + "<br>as of "
                     + latest["_when"] + "<br>" + latest["_claim"] + " · " + latest["_src"])
-        return go.Choropleth(locations=list(shown.index), z=z, text=list(text),
-                             hoverinfo="text", zmin=zmin, zmax=zmax, colorscale="Blues",
-                             marker_line_color="white", marker_line_width=0.5,
-                             colorbar=dict(title=colorbar_title + (" (log10)" if log_colour
-                                                                   else "")))
+        return dict(type="choropleth", locations=list(shown.index), z=np.asarray(z),
+                    text=list(text), hoverinfo="text", zmin=zmin, zmax=zmax,
+                    colorscale=get_colorscale("Blues"),
+                    marker=dict(line=dict(color="white", width=0.5)),
+                    colorbar=dict(title=dict(text=colorbar_title + (" (log10)" if log_colour
+                                                                    else ""))))
 
-    fig = go.Figure(data=[snapshot(years[-1])], layout=dict(
-        template=TEMPLATE, title=title, margin=dict(l=10, r=10, t=60, b=10),
-        geo=dict(showframe=False, showcoastlines=False, projection_type="natural earth",
+    fig = _figure([snapshot(years[-1])], dict(
+        template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
+        geo=dict(showframe=False, showcoastlines=False, projection=dict(type="natural earth"),
                  showcountries=True, countrycolor="#cfd6de")))
     if animate:
         _add_year_frames(fig, years, snapshot)
@@ -401,25 +485,25 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
     if not years:
         return empty_figure("No restrictions in this period.", title)
 
-    def snapshot(year: int) -> go.Choropleth:
+    def snapshot(year: int) -> dict:
         st = statuses[year]
         st = st[~st["geo"].astype(str).isin(["WLD", "EUU"]) & ~st["geo"].astype(str)
                 .str.startswith("X")]
         text = [f"<b>{_esc(names.get(g, g))}</b><br>{_esc(s)} since {d:%d %b %Y}"
                 for g, s, d in zip(st["geo"], st["status"], st["since"], strict=True)]
-        return go.Choropleth(locations=st["geo"].astype(str),
-                             z=[levels.index(s) + 0.5 for s in st["status"]], zmin=0, zmax=n,
-                             colorscale=scale, text=text, hoverinfo="text",
-                             marker_line_color="white", marker_line_width=0.5,
-                             colorbar=dict(tickvals=[i + 0.5 for i in range(n)],
-                                           ticktext=levels, title="status"))
+        return dict(type="choropleth", locations=st["geo"].astype(str).tolist(),
+                    z=[levels.index(s) + 0.5 for s in st["status"]], zmin=0, zmax=n,
+                    colorscale=scale, text=text, hoverinfo="text",
+                    marker=dict(line=dict(color="white", width=0.5)),
+                    colorbar=dict(tickvals=[i + 0.5 for i in range(n)], ticktext=levels,
+                                  title=dict(text="status")))
 
-    fig = go.Figure(data=[snapshot(years[-1])], layout=dict(template=TEMPLATE, title=title))
+    fig = _figure([snapshot(years[-1])], dict(
+        template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
+        geo=dict(showframe=False, showcoastlines=False, projection=dict(type="natural earth"),
+                 showcountries=True, countrycolor="#cfd6de")))
     if animate:
         _add_year_frames(fig, years, snapshot)
-    fig.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
-                    showcountries=True, countrycolor="#cfd6de")
-    fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
     return fig
 
 
@@ -432,31 +516,29 @@ def workforce_figure(workforce: pd.DataFrame, *, title: str | None = None) -> go
     rows = workforce[workforce["value"].notna()]
     if rows.empty:
         return empty_figure("No workforce figures match this selection.", title)
-    rows = rows.assign(_label=_geo_label(rows)).sort_values(["_label", "date"])
-    rows["_y"] = [f"{g} · {_esc(s) if pd.notna(s) else ''} ({d:%Y})".replace(" ·  (", " (")
-                  for g, s, d in zip(rows["_label"], rows["scope"], rows["date"], strict=True)]
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title))
+    rows = with_hover(rows).sort_values(["_label", "date"])
+    scope = rows["_scope"].where(rows["_scope"] == "", " · " + rows["_scope"])
+    rows = rows.assign(_y=rows["_label"] + scope + " (" + rows["date"].dt.strftime("%Y") + ")",
+                       _horizon=rows["horizon_years"].map(
+                           lambda h: f"over {h:g} years" if pd.notna(h) else ""),
+                       _employer=rows["employer"].astype(str))
+    traces = []
     for metric, group in rows.groupby(rows["metric"].astype(str), sort=True):
-        custom = np.column_stack([
-            group["date"].dt.strftime("%Y-%m-%d"),
-            group["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
-            _source_lines(group),
-            group["horizon_years"].map(lambda h: f"over {h:g} years" if pd.notna(h) else ""),
-            group["employer"].astype(str),
-        ])
-        fig.add_trace(go.Bar(
-            y=group["_y"], x=group["value"], orientation="h",
-            name=METRIC_LABELS.get(metric, metric), customdata=custom,
-            meta={"kind": "workforce", "metric": metric},
-            hovertemplate=("<b>%{y}</b><br>%{x:,} people " + METRIC_LABELS.get(metric, metric)
+        label = METRIC_LABELS.get(metric, metric)
+        traces.append(dict(
+            type="bar", y=group["_y"].to_numpy(), x=group["value"].to_numpy(), orientation="h",
+            name=label, meta={"kind": "workforce", "metric": metric},
+            customdata=group[["_day", "_claim", "_src", "_horizon", "_employer"]].to_numpy(),
+            hovertemplate=("<b>%{y}</b><br>%{x:,} people " + label
                            + " %{customdata[3]}<br>%{customdata[4]} · %{customdata[0]}"
                            "<br>%{customdata[1]} · %{customdata[2]}<extra></extra>")))
-    fig.update_xaxes(title_text="people", type="log")
-    fig.update_yaxes(title_text="", categoryorder="array",
-                     categoryarray=list(dict.fromkeys(rows["_y"]))[::-1], automargin=True)
-    fig.update_layout(barmode="group", height=max(420, 22 * rows["_y"].nunique() + 160))
-    return fig
-
+    categories = list(dict.fromkeys(rows["_y"]))[::-1]
+    return _figure(traces, layout=dict(
+        template=TEMPLATE, title=dict(text=title), barmode="group",
+        height=max(420, 22 * len(categories) + 160),
+        xaxis=dict(title=dict(text="people"), type="log"),
+        yaxis=dict(title=dict(text=""), categoryorder="array", categoryarray=categories,
+                   automargin=True)))
 
 def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Stacked bars of announced investments in USD by place and category.
@@ -469,33 +551,27 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
     unquantified = len(investments) - len(quantified)
     if quantified.empty:
         return empty_figure("No investment amounts match this selection.", title)
-    quantified = quantified.assign(_label=_geo_label(quantified))
+    quantified = with_hover(quantified)
+    quantified = quantified.assign(_month=quantified["date"].dt.strftime("%b %Y"),
+                                   _fx=quantified["fx_year"].astype("string").fillna(""))
     order = (quantified.groupby("_label")["amount_usd"].sum().sort_values(ascending=False)
              .index.tolist())
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title))
+    traces = []
     for category, group in quantified.groupby(quantified["category"].astype(str), sort=True):
-        custom = np.column_stack([
-            group["date"].dt.strftime("%b %Y"),
-            group["amount"].map(_fmt_number) + " " + group["currency"].astype(str),
-            group["fx_year"].astype("string").fillna(""),
-            group["scope"].map(_esc),
-            _source_lines(group),
-            group["claim_type"].astype(str).map(CLAIM_LABELS).fillna(""),
-        ])
-        fig.add_trace(go.Bar(
-            x=group["_label"], y=group["amount_usd"], name=category.replace("_", " "),
-            customdata=custom, meta={"kind": "investments", "category": category},
+        traces.append(dict(
+            type="bar", x=group["_label"].to_numpy(), y=group["amount_usd"].to_numpy(),
+            name=category.replace("_", " "), meta={"kind": "investments", "category": category},
+            customdata=group[["_month", "_money", "_fx", "_scope", "_src", "_claim"]].to_numpy(),
             hovertemplate=("<b>%{x}</b>: %{customdata[3]}<br>USD %{y:,.4~s} (%{customdata[1]} at "
                            "%{customdata[2]} average rate)<br>announced %{customdata[0]} · "
                            "%{customdata[5]}<br>%{customdata[4]}<extra></extra>")))
     subtitle = (f"{unquantified} further commitment{'s' if unquantified != 1 else ''} without "
                 "a stated amount not drawn" if unquantified else "")
-    fig.update_layout(barmode="stack", title=dict(
-        text=title + (f"<br><sup>{subtitle}</sup>" if subtitle else "")))
-    fig.update_yaxes(title_text="USD (converted at the yearly average rate)", type="log")
-    fig.update_xaxes(title_text="", categoryorder="array", categoryarray=order)
-    return fig
-
+    return _figure(traces, layout=dict(
+        template=TEMPLATE, barmode="stack",
+        title=dict(text=title + (f"<br><sup>{subtitle}</sup>" if subtitle else "")),
+        yaxis=dict(title=dict(text="USD (converted at the yearly average rate)"), type="log"),
+        xaxis=dict(title=dict(text=""), categoryorder="array", categoryarray=order)))
 
 # ---------------------------------------------------------------- events & pressure
 
@@ -506,44 +582,37 @@ def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
     title = _esc(title or "Regulatory and business events, by place and date")
     if events.empty:
         return empty_figure("No events match this selection.", title)
-    events = events.assign(_label=_geo_label(events)).sort_values("date")
-    order = (events.groupby("_label")["date"].count().sort_values().index.tolist())
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title))
-    for etype, group in events.groupby(events["event_type"].astype(str), sort=True):
-        custom = np.column_stack([
-            group["title"].map(_esc),
-            _date_labels(group),
-            group["subdivision"].map(_esc),
-            group["authority"].map(_esc),
-            group["status_after"].astype(str).str.replace("_", " "),
-            _source_lines(group),
-            [f"{_fmt_number(a)} {c}" if pd.notna(a) else "" for a, c in
-             zip(group["amount"], group["currency"].astype("string"), strict=True)],
-        ])
-        fig.add_trace(go.Scatter(
-            x=group["date"], y=group["_label"], mode="markers", name=etype.replace("_", " "),
+    events = with_hover(events).sort_values("date")
+    order = events.groupby("_label")["date"].count().sort_values(kind="stable").index.tolist()
+    traces, types = [], []
+    columns = ["date", "_label", "_title", "_when", "_subdiv", "_auth", "_status", "_src",
+               "_money"]
+    for (etype,), g in _groups(events, ["event_type"], columns):
+        types.append(etype)
+        traces.append(dict(
+            type="scatter", x=g["date"], y=g["_label"], mode="markers",
+            name=etype.replace("_", " "),
             marker=dict(size=10, color=EVENT_COLOURS.get(etype, "#555"),
                         symbol=EVENT_SYMBOLS.get(etype, "circle"),
                         line=dict(width=0.5, color="#333")),
-            customdata=custom, meta={"kind": "events", "event_type": etype},
+            customdata=np.column_stack([g[c] for c in columns[2:]]),
+            meta={"kind": "events", "event_type": etype},
             hovertemplate=("<b>%{customdata[0]}</b><br>%{y} %{customdata[2]} · %{customdata[1]}"
                            "<br>%{customdata[3]} · now: %{customdata[4]} %{customdata[6]}"
                            "<br>%{customdata[5]}<extra>" + _esc(etype) + "</extra>")))
-    fig.update_yaxes(title_text="", categoryorder="array", categoryarray=order, automargin=True,
-                     tickmode="array", tickvals=order, ticktext=order)
-    fig.update_xaxes(title_text="event date")
-    fig.update_layout(height=max(420, 22 * len(order) + 180))
+    layout = dict(template=TEMPLATE, title=dict(text=title),
+                  height=max(420, 22 * len(order) + 180),
+                  xaxis=dict(title=dict(text="event date")),
+                  yaxis=dict(title=dict(text=""), categoryorder="array", categoryarray=order,
+                             automargin=True, tickmode="array", tickvals=order, ticktext=order))
     if controls:
-        types = [str((t.meta or {}).get("event_type")) for t in fig.data]
         buttons = [dict(label="All event types", method="restyle", args=[{"visible": True}])]
         for etype in types:
             buttons.append(dict(label=etype.replace("_", " "), method="restyle",
                                 args=[{"visible": [t == etype for t in types]}]))
-        fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0,
-                                            xanchor="right", y=1.08, yanchor="bottom",
-                                            name="event type")])
-    return fig
-
+        layout["updatemenus"] = [dict(buttons=buttons, direction="down", x=1.0, xanchor="right",
+                                      y=1.08, yanchor="bottom", name="event type")]
+    return _figure(traces, layout)
 
 def pressure_heatmap(pressure: pd.DataFrame, *, title: str | None = None,
                      top: int | None = 30) -> go.Figure:
@@ -551,24 +620,26 @@ def pressure_heatmap(pressure: pd.DataFrame, *, title: str | None = None,
     title = _esc(title or "Regulatory pressure index by place and period")
     if pressure.empty or pressure["pressure"].sum() == 0:
         return empty_figure("No regulatory events in this selection.", title)
-    frame = pressure.assign(_label=_geo_label(pressure),
-                            _period=pressure["period"].astype(str))
-    totals = frame.groupby("_label")["pressure"].sum().sort_values(ascending=False)
-    keep = totals.index[: top or len(totals)][::-1]
-    grid = frame.pivot_table(index="_label", columns="_period", values="pressure",
-                             aggfunc="sum", fill_value=0).reindex(keep)
-    counts = frame.pivot_table(index="_label", columns="_period", values="events",
-                               aggfunc="sum", fill_value=0).reindex(keep)
-    fig = go.Figure(go.Heatmap(
-        z=grid.values, x=list(grid.columns), y=list(grid.index), colorscale="OrRd",
-        customdata=counts.values, colorbar=dict(title="points"),
+    labels = _geo_label(pressure).to_numpy()
+    periods = pressure["period"].astype(str).to_numpy()
+    rows, row_pos = np.unique(labels, return_inverse=True)
+    cols, col_pos = np.unique(periods, return_inverse=True)
+    grid = np.zeros((len(rows), len(cols)))
+    counts = np.zeros((len(rows), len(cols)), dtype=int)
+    np.add.at(grid, (row_pos, col_pos), pressure["pressure"].to_numpy(dtype=float))
+    np.add.at(counts, (row_pos, col_pos), pressure["events"].to_numpy(dtype=int))
+    order = np.lexsort((rows, -grid.sum(axis=1)))[: top or len(rows)][::-1]
+    heat = dict(
+        type="heatmap", z=grid[order], x=list(cols), y=list(rows[order]),
+        colorscale=get_colorscale("OrRd"),
+        customdata=counts[order], colorbar=dict(title=dict(text="points")),
+        meta={"kind": "pressure"},
         hovertemplate="<b>%{y}</b>, %{x}<br>pressure %{z:.1f} points<br>%{customdata} events"
-                      "<extra></extra>", meta={"kind": "pressure"}),
-        layout=dict(template=TEMPLATE, title=title))
-    fig.update_xaxes(title_text="period", type="category")
-    fig.update_yaxes(title_text="", automargin=True)
-    fig.update_layout(height=max(380, 20 * len(keep) + 160))
-    return fig
+                      "<extra></extra>")
+    return _figure(heat, layout=dict(
+        template=TEMPLATE, title=dict(text=title), height=max(380, 20 * len(order) + 160),
+        xaxis=dict(title=dict(text="period"), type="category"),
+        yaxis=dict(title=dict(text=""), automargin=True)))
 
 
 def pressure_scatter(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -576,22 +647,22 @@ def pressure_scatter(table: pd.DataFrame, *, title: str | None = None) -> go.Fig
     title = _esc(title or "Regulatory pressure against TikTok users")
     if table.empty:
         return empty_figure("No place has both user figures and regulatory events here.", title)
-    table = table.assign(_label=_geo_label(table))
-    custom = np.column_stack([
-        table["date"].dt.strftime("%b %Y"),
-        table["metric"].astype(str).map(METRIC_LABELS).fillna(""),
-        _source_lines(table),
-    ])
-    fig = go.Figure(go.Scatter(
-        x=table["pressure"], y=table["users"], mode="markers+text", text=table["_label"],
+    table = with_hover(table)
+    custom = np.column_stack([table["date"].dt.strftime("%b %Y"), table["_metric"],
+                              table["_src"]])
+    points = dict(
+        type="scatter", x=table["pressure"].to_numpy(), y=table["users"].to_numpy(),
+        mode="markers+text",
+        text=table["_label"].to_numpy(),
         textposition="top center", marker=dict(size=11, color="#e4572e"), customdata=custom,
         meta={"kind": "pressure_users"},
         hovertemplate=("<b>%{text}</b><br>pressure %{x:.1f} points<br>%{y:,.4~g} users "
                        "(%{customdata[1]}, %{customdata[0]})<br>%{customdata[2]}"
-                       "<extra></extra>")), layout=dict(template=TEMPLATE, title=title))
-    fig.update_xaxes(title_text="regulatory pressure (index points, whole period)")
-    fig.update_yaxes(title_text="people (latest figure)", type="log")
-    return fig
+                       "<extra></extra>"))
+    return _figure(points, layout=dict(
+        template=TEMPLATE, title=dict(text=title),
+        xaxis=dict(title=dict(text="regulatory pressure (index points, whole period)")),
+        yaxis=dict(title=dict(text="people (latest figure)"), type="log")))
 
 
 def trace_names(fig: go.Figure) -> list[str]:

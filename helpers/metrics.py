@@ -52,23 +52,20 @@ def filter_rows(
 
 def with_sources(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its source's title, publisher, published date, URL and quality."""
-    cols = sources[["source_id", "title", "publisher", "published", "url", "quality"]].rename(
-        columns={"title": "source_title", "publisher": "source_publisher",
-                 "published": "source_published", "url": "source_url",
-                 "quality": "source_quality"})
-    merged = frame.merge(cols, on="source_id", how="left", validate="many_to_one")
-    merged.index = frame.index
-    return merged
+    indexed = sources.set_index(sources["source_id"].astype(str))
+    keys = frame["source_id"].astype(str)
+    columns = {"source_title": "title", "source_publisher": "publisher",
+               "source_published": "published", "source_url": "url",
+               "source_quality": "quality"}
+    return frame.assign(**{new: keys.map(indexed[old]) for new, old in columns.items()})
 
 
 def with_geo_names(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``geo_name`` and ``region`` columns from the regions table."""
-    names = regions[["code", "name", "region"]].rename(columns={"code": "geo", "name": "geo_name"})
-    out = frame.merge(names.astype({"geo": "string"}), left_on=frame["geo"].astype("string"),
-                      right_on="geo", how="left", suffixes=("", "_r"))
-    out = out.drop(columns=[c for c in ("key_0", "geo_r") if c in out])
-    out.index = frame.index
-    return out
+    indexed = regions.set_index(regions["code"].astype(str))
+    keys = frame["geo"].astype(str)
+    return frame.assign(geo_name=keys.map(indexed["name"].astype(str)).astype("string"),
+                        region=keys.map(indexed["region"].astype(str)).astype("string"))
 
 
 def distinct_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -265,10 +262,12 @@ def status_history(events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(spells, columns=["geo", "status", "start", "end", "event_id"])
 
 
-def status_on(events: pd.DataFrame, when: str | pd.Timestamp) -> pd.DataFrame:
-    """Strongest status holding on ``when`` per geo (geos with no restriction omitted)."""
+def status_on(events: pd.DataFrame, when: str | pd.Timestamp,
+              spells: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Strongest status holding on ``when`` per geo (geos with no restriction omitted);
+    ``spells`` may be given precomputed (``status_history(events)``)."""
     when = pd.Timestamp(when)
-    spells = status_history(events)
+    spells = status_history(events) if spells is None else spells
     active = spells[(spells["start"] <= when) & (spells["end"].isna() | (spells["end"] >= when))]
     if active.empty:
         return pd.DataFrame(columns=["geo", "status", "level", "since", "event_id"])
@@ -322,7 +321,9 @@ def event_points(events: pd.DataFrame, fx: pd.DataFrame,
     if any(w < 0 for w in weights.values()):
         raise ValueError("pressure weights must be >= 0")
     reg = distinct_events(events)
-    reg = to_usd(reg[reg["category"].astype(str) == "regulatory"], fx)
+    reg = reg[reg["category"].astype(str) == "regulatory"]
+    if "amount_usd" not in reg:  # Atlas.events already carries it
+        reg = to_usd(reg, fx)
     base = reg["event_type"].astype(str).map(weights).fillna(0.0).astype(float)
     usd = reg["amount_usd"].fillna(0.0).clip(lower=0)
     is_fine = reg["event_type"].astype(str) == "fine"
@@ -354,31 +355,31 @@ def pressure_index(events: pd.DataFrame, fx: pd.DataFrame,
     columns = ["geo", "period", "period_start", "pressure", "events"]
     if pts.empty:
         return pd.DataFrame(columns=columns)
-    pts = pts.assign(period=pts["date"].dt.to_period(code), geo=pts["geo"].astype(str))
+    dates = pts["date"]
+    per_year = 1 if code == "Y" else 4
+    ordinal = dates.dt.year.to_numpy() * per_year + (
+        0 if code == "Y" else dates.dt.quarter.to_numpy() - 1)
     if periods is None:
-        periods = pd.period_range(pts["period"].min(), pts["period"].max(), freq=code)
+        first, last = pts["date"].min().to_period(code), pts["date"].max().to_period(code)
+        periods = pd.period_range(first, last, freq=code)
     periods = pd.PeriodIndex(list(periods), freq=code)
-    geos = sorted(pts["geo"].unique())
-    geo_pos = pd.Index(geos).get_indexer(pts["geo"])
+    start = periods[0].year * per_year + (0 if code == "Y" else periods[0].quarter - 1)
+    period_pos = ordinal - start  # periods are consecutive
+    inside = (period_pos >= 0) & (period_pos < len(periods))
+    geo_codes, geos = pd.factorize(pts["geo"].astype(str), sort=True)
     points = pts["points"].to_numpy(dtype=float)
+    grid = np.zeros((len(geos), len(periods)))
     if half_life_years is None:
-        period_pos = periods.get_indexer(pd.PeriodIndex(pts["period"], freq=code))
-        inside = period_pos >= 0
-        grid = np.zeros((len(geos), len(periods)))
-        np.add.at(grid, (geo_pos[inside], period_pos[inside]), points[inside])
+        np.add.at(grid, (geo_codes[inside], period_pos[inside]), points[inside])
     else:
         ends = periods.end_time.to_numpy()
-        dates = pts["date"].to_numpy()
-        age = (ends[None, :] - dates[:, None]) / np.timedelta64(1, "D") / 365.25
+        age = (ends[None, :] - dates.to_numpy()[:, None]) / np.timedelta64(1, "D") / 365.25
         decay = np.where(age >= 0, 0.5 ** (np.clip(age, 0, None) / half_life_years), 0.0)
-        grid = np.zeros((len(geos), len(periods)))
-        np.add.at(grid, geo_pos, points[:, None] * decay)
+        np.add.at(grid, geo_codes, points[:, None] * decay)
     counts = np.zeros((len(geos), len(periods)), dtype=int)
-    period_pos = periods.get_indexer(pd.PeriodIndex(pts["period"], freq=code))
-    inside = period_pos >= 0
-    np.add.at(counts, (geo_pos[inside], period_pos[inside]), 1)
+    np.add.at(counts, (geo_codes[inside], period_pos[inside]), 1)
     return pd.DataFrame({
-        "geo": np.repeat(geos, len(periods)),
+        "geo": np.repeat(np.asarray(geos, dtype=object), len(periods)),
         "period": np.tile(periods, len(geos)),
         "period_start": np.tile(periods.start_time, len(geos)),
         "pressure": grid.ravel(),
@@ -403,13 +404,21 @@ def pressure_formula(weights: Mapping[str, float] | None = None,
         f"- {decay}\n\n| event type | weight w |\n|---|---|\n{rows}\n")
 
 
-def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
-    """Per geo: total pressure and the latest TikTok user figure (MAU, else any users)."""
-    totals = pressure.groupby("geo", as_index=False)["pressure"].sum()
+def latest_tiktok_users(users: pd.DataFrame) -> pd.DataFrame:
+    """The latest TikTok user figure per geo (any user metric), with its other columns."""
     tiktok = users[users["product"].astype(str) == "tiktok"]
-    latest = latest_per_geo(tiktok, by=("geo",))[["geo", "value", "metric", "date",
-                                                  "source_id"]]
-    latest = latest.assign(geo=latest["geo"].astype(str))
+    latest = latest_per_geo(tiktok, by=("geo",))
+    return latest.assign(geo=latest["geo"].astype(str))
+
+
+def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame,
+                      latest: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per geo: total pressure and the latest TikTok user figure, with that figure's other
+    columns (metric, date, source, names when ``users`` carries them). ``latest`` may be
+    given precomputed (``latest_tiktok_users``)."""
+    totals = pressure.groupby("geo", as_index=False)["pressure"].sum()
+    latest = latest_tiktok_users(users) if latest is None else latest
+    latest = latest.drop(columns=[c for c in ("pressure",) if c in latest])
     return totals.merge(latest, on="geo", how="inner").rename(columns={"value": "users"})
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -156,6 +157,21 @@ def _title_and_intro(nb: nbformat.NotebookNode) -> tuple[str, str]:
     return title, intro.rstrip(".") + "."
 
 
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernels do not print their start-up warnings into the build's
+    output (cell errors still reach the notebook, and a dead kernel still fails the build)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_start_kernel(self, **kwargs: Any) -> None:
+            kwargs.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_start_kernel(**kwargs)
+
+        start_kernel = _async_start_kernel  # nbclient awaits start_kernel
+
+    return QuietKernelManager
+
+
 def _execute(path: Path, work: Path, params: Mapping[str, Any], data_dir: str | None,
              csv_dir: Path) -> nbformat.NotebookNode:
     import papermill
@@ -168,7 +184,8 @@ def _execute(path: Path, work: Path, params: Mapping[str, Any], data_dir: str | 
     try:
         papermill.execute_notebook(str(path), str(out), parameters=parameters,
                                    kernel_name="python3", progress_bar=False, log_output=False,
-                                   cwd=str(path.parent), report_mode=False)
+                                   cwd=str(path.parent), report_mode=False,
+                                   kernel_manager_class=_quiet_kernel_manager())
     except PapermillExecutionError as exc:
         raise ReportBuildError(f"{path.stem}: cell {exc.exec_count} raised {exc.ename}: "
                                f"{exc.evalue}") from exc

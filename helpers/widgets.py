@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import html
+import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -39,33 +41,79 @@ def replace_figure(target: go.FigureWidget, source: go.Figure) -> None:
         target.layout = source.layout
 
 
+def _same(a: object, b: object) -> bool:
+    try:
+        return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray | list) else a == b
+    except (TypeError, ValueError):
+        return False
+
+
+def sync_figure(target: go.FigureWidget, last: dict | None, source: go.Figure) -> dict:
+    """Make ``target`` show ``source``, sending only what changed since ``last`` (the JSON
+    this function returned the previous time). Traces of the same kinds are updated in
+    place; anything else is replaced whole. Returns the JSON now shown."""
+    # plotly's to_plotly_json() encodes arrays as base64; compare the raw properties
+    try:
+        new = {"data": [dict(t._props) for t in source.data],
+               "layout": dict(source.layout._props)}
+    except AttributeError:  # pragma: no cover - a plotly without _props: replace whole
+        replace_figure(target, source)
+        return {}
+    old_data = (last or {}).get("data")
+    same_kinds = (old_data is not None and len(old_data) == len(new["data"])
+                  and len(target.data) == len(new["data"])
+                  and all(o.get("type") == n.get("type") for o, n in zip(old_data, new["data"],
+                                                                         strict=True)))
+    if not same_kinds:
+        replace_figure(target, source)
+        return new
+    last = last or {}
+    with target.batch_update():
+        for trace, old, fresh in zip(target.data, old_data, new["data"], strict=True):
+            changed = {k: v for k, v in fresh.items() if k not in old or not _same(old[k], v)}
+            changed.update({k: None for k in old if k not in fresh})
+            if changed:
+                trace.update(changed, overwrite=True)
+        old_layout, layout = last.get("layout", {}), new["layout"]
+        changed = {k: v for k, v in layout.items()
+                   if k not in old_layout or not _same(old_layout[k], v)}
+        changed.update({k: None for k in old_layout if k not in layout})
+        if changed:
+            target.layout.update(changed, overwrite=True)
+    return new
+
+
+def _cell(column: str, value: object, url: object = None) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if value is pd.NaT:
+        return ""
+    if column == "source_title" and isinstance(url, str):
+        return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener">'
+                f"{html.escape(str(value))}</a>")
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return html.escape(str(value))
+
+
 def frame_to_html_table(frame: pd.DataFrame, columns: Sequence[str],
                         limit: int = TABLE_ROWS) -> str:
     """An escaped HTML table of the first ``limit`` rows, source titles linked."""
     shown = frame.head(limit)
     head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in columns)
-    body = []
-    for _, row in shown.iterrows():
-        cells = []
-        for col in columns:
-            value = row.get(col)
-            if col == "source_title" and isinstance(row.get("source_url"), str):
-                cell = (f'<a href="{html.escape(row["source_url"])}" target="_blank" '
-                        f'rel="noopener">{html.escape(str(value))}</a>')
-            elif isinstance(value, pd.Timestamp):
-                cell = f"{value:%Y-%m-%d}"
-            elif isinstance(value, float):
-                cell = "" if pd.isna(value) else f"{value:,.6g}"
-            else:
-                cell = "" if value is None or value is pd.NA or (
-                    isinstance(value, float) and pd.isna(value)) else html.escape(str(value))
-            cells.append(f"<td>{cell}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+    urls = (shown["source_url"].tolist() if "source_url" in shown
+            else [None] * len(shown))
+    values = [shown[c].astype(object).tolist() for c in columns]
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(c, v[i], urls[i])}</td>" for c, v in zip(
+            columns, values, strict=True)) + "</tr>" for i in range(len(shown)))
     more = (f"<p class='atlas-more'>Showing {limit} of {len(frame)} rows; the CSV has all of them."
             "</p>" if len(frame) > limit else "")
     return ("<div class='atlas-table' style='max-height:320px;overflow:auto'>"
             "<table style='border-collapse:collapse;font-size:12px'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>{more}")
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}")
 
 
 def csv_download_link(frame: pd.DataFrame, filename: str) -> str:
@@ -96,6 +144,7 @@ class Explorer:
         self.export_button.on_click(self._on_export)
         self.selection = pd.DataFrame()
         self.updates = 0
+        self._shown: dict[int, dict] = {}  # figure index -> JSON last sent
         self._ready = False
 
     # -------------------------------------------------------------- wiring
@@ -118,18 +167,19 @@ class Explorer:
             if self.selection.empty:
                 self._show_message(self.empty_message())
                 return
-            built = self.build(self.selection)
+            with figures.unvalidated():
+                built = self.build(self.selection)
             built = built if isinstance(built, list) else [built]
             if all((f.layout.meta or {}).get("empty") for f in built):
                 self._show_message(str(built[0].layout.annotations[0].text))
                 return
-            for target, fig in zip(self.figures, built, strict=True):
-                replace_figure(target, fig)
-                target.layout.meta = None
+            for index, (target, fig) in enumerate(zip(self.figures, built, strict=True)):
+                self._shown[index] = sync_figure(target, self._shown.get(index), fig)
+            self.figure_updated_at = time.perf_counter()  # read by benchmarks/run.py
             self._show_figures()
+            table = self.table_frame()
             self.table.value = frame_to_html_table(
-                self.table_frame(), [c for c in self.table_columns
-                                     if c in self.table_frame().columns])
+                table, [c for c in self.table_columns if c in table.columns])
             self.download.value = csv_download_link(self.export_frame(), self.filename)
         except Exception as exc:  # a widget callback must not print a traceback
             self._show_message("Could not draw this selection "
@@ -144,6 +194,7 @@ class Explorer:
         self.message.layout.display = None
         for fig in self.figures:
             fig.layout.meta = {"empty": True}
+        self._shown.clear()  # the next chart replaces the figure whole
         for box in getattr(self, "_figure_boxes", []):
             box.layout.display = "none"
         self.table.value = ""
@@ -281,7 +332,7 @@ class GrowthExplorer(Explorer):
                  claim_type: str = ALL, y: str = "value", base_year: int = 2020,
                  log_y: bool = False, event_types: Sequence[str] = DEFAULT_EVENT_TYPES) -> None:
         super().__init__(atlas)
-        users = atlas.users
+        users = self.users = figures.with_hover(atlas.users)
         metric_options = [(figures.METRIC_LABELS.get(m, m), m)
                           for m in users["metric"].cat.categories
                           if (users["metric"].astype(str) == m).any()]
@@ -304,6 +355,8 @@ class GrowthExplorer(Explorer):
             options=[(t.replace("_", " "), t) for t in reg_types],
             value=tuple(t for t in event_types if t in reg_types), rows=7,
             description="Events", layout=w.Layout(width="320px"))
+        self.events = figures.with_hover(
+            atlas.events[atlas.events["category"].astype(str) == "regulatory"])
         link_region_to_countries(c["region"], c["countries"],
                                  lambda r: atlas.geo_options(users, r),
                                  default=countries or ("USA", "IND", "IDN", "GBR"),
@@ -317,11 +370,11 @@ class GrowthExplorer(Explorer):
     def select(self) -> pd.DataFrame:
         c = self.controls
         start, end = _period_bounds(c["period"])
-        rows = metrics.filter_rows(self.atlas.users, geos=c["countries"].value, start=start,
+        rows = metrics.filter_rows(self.users, geos=c["countries"].value, start=start,
                                    end=end, metric=c["metric"].value,
                                    claim_type=c["claim_type"].value, product="tiktok")
         if c["y"].value == "change_pct":
-            base = metrics.filter_rows(self.atlas.users, geos=c["countries"].value,
+            base = metrics.filter_rows(self.users, geos=c["countries"].value,
                                        metric=c["metric"].value, product="tiktok",
                                        claim_type=c["claim_type"].value)
             changed = metrics.change_since(base, f"{c['base_year'].value}-12-31")
@@ -333,7 +386,7 @@ class GrowthExplorer(Explorer):
     def build(self, selection: pd.DataFrame) -> go.Figure:
         c = self.controls
         start, end = _period_bounds(c["period"])
-        events = metrics.filter_rows(self.atlas.events, geos=c["countries"].value, start=start,
+        events = metrics.filter_rows(self.events, geos=c["countries"].value, start=start,
                                      end=end, category="regulatory",
                                      event_type=list(c["event_types"].value))
         events = metrics.distinct_events(events)
@@ -365,7 +418,8 @@ class ClaimsExplorer(Explorer):
     def __init__(self, atlas: Atlas, geo: str = "USA", start: int = 2018,
                  end: int = 2026) -> None:
         super().__init__(atlas)
-        users = atlas.users[atlas.users["product"].astype(str) == "tiktok"]
+        users = self.users = figures.with_hover(
+            atlas.users[atlas.users["product"].astype(str) == "tiktok"])
         counts = users.groupby(users["geo"].astype(str))["claim_type"].nunique()
         options = [(n, g) for n, g in atlas.geo_options(users, ALL) if counts.get(g, 0) >= 2]
         codes = [g for _, g in options]
@@ -377,8 +431,8 @@ class ClaimsExplorer(Explorer):
 
     def select(self) -> pd.DataFrame:
         start, end = _period_bounds(self.controls["period"])
-        return metrics.filter_rows(self.atlas.users, geos=[self.controls["geo"].value],
-                                   start=start, end=end, product="tiktok").sort_values("date")
+        return metrics.filter_rows(self.users, geos=[self.controls["geo"].value],
+                                   start=start, end=end).sort_values("date")
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         name = selection["geo_name"].iloc[0]
@@ -442,7 +496,7 @@ class WorkforceExplorer(Explorer):
     def __init__(self, atlas: Atlas, region: str = ALL, metric: str = ALL,
                  employer: str = ALL, start: int = 2018, end: int = 2026) -> None:
         super().__init__(atlas)
-        wf = atlas.workforce
+        wf = self.workforce = figures.with_hover(atlas.workforce)
         c = self.controls
         c["region"] = region_dropdown(atlas, region)
         c["metric"] = w.Dropdown(options=[("all kinds", ALL)] + [
@@ -459,7 +513,7 @@ class WorkforceExplorer(Explorer):
         c = self.controls
         start, end = _period_bounds(c["period"])
         geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        rows = metrics.filter_rows(self.atlas.workforce, geos=geos, start=start, end=end,
+        rows = metrics.filter_rows(self.workforce, geos=geos, start=start, end=end,
                                    metric=c["metric"].value, employer=c["employer"].value)
         return rows.sort_values(["geo_name", "date"])
 
@@ -484,7 +538,7 @@ class InvestmentExplorer(Explorer):
     def __init__(self, atlas: Atlas, region: str = ALL, category: str = ALL,
                  start: int = 2018, end: int = 2026) -> None:
         super().__init__(atlas)
-        inv = atlas.investments
+        inv = self.investments = figures.with_hover(atlas.investments)
         c = self.controls
         c["region"] = region_dropdown(atlas, region)
         c["category"] = w.Dropdown(options=[("all purposes", ALL)] + [
@@ -499,7 +553,7 @@ class InvestmentExplorer(Explorer):
         c = self.controls
         start, end = _period_bounds(c["period"])
         geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        return metrics.filter_rows(self.atlas.investments, geos=geos, start=start, end=end,
+        return metrics.filter_rows(self.investments, geos=geos, start=start, end=end,
                                    category=c["category"].value).sort_values(["geo_name", "date"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
@@ -560,7 +614,7 @@ class TimelineExplorer(Explorer):
     def __init__(self, atlas: Atlas, region: str = ALL, category: str = "regulatory",
                  event_types: Sequence[str] = (), start: int = 2018, end: int = 2026) -> None:
         super().__init__(atlas)
-        ev = atlas.events
+        ev = self.events = figures.with_hover(metrics.distinct_events(atlas.events))
         c = self.controls
         c["region"] = region_dropdown(atlas, region)
         c["category"] = w.Dropdown(options=[("all events", ALL), ("regulatory", "regulatory"),
@@ -594,10 +648,10 @@ class TimelineExplorer(Explorer):
         c = self.controls
         start, end = _period_bounds(c["period"])
         geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        rows = metrics.filter_rows(self.atlas.events, geos=geos, start=start, end=end,
+        rows = metrics.filter_rows(self.events, geos=geos, start=start, end=end,
                                    category=c["category"].value,
                                    event_type=list(c["event_types"].value))
-        return metrics.distinct_events(rows).sort_values(["date", "geo_name"])
+        return rows.sort_values(["date", "geo_name"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         return figures.timeline_figure(selection)
@@ -622,6 +676,7 @@ class StatusMapExplorer(Explorer):
 
     def __init__(self, atlas: Atlas, year: int = 2026) -> None:
         super().__init__(atlas)
+        self.spells = metrics.status_history(atlas.events_raw)
         self.controls["year"] = w.IntSlider(value=year, min=YEARS[0], max=YEARS[-1],
                                             description="End of", continuous_update=False)
         self._wire()
@@ -629,7 +684,7 @@ class StatusMapExplorer(Explorer):
 
     def select(self) -> pd.DataFrame:
         when = f"{self.controls['year'].value}-12-31"
-        status = metrics.status_on(self.atlas.events_raw, when)
+        status = metrics.status_on(self.atlas.events_raw, when, self.spells)
         return metrics.with_geo_names(status, self.atlas.regions).sort_values(
             ["level", "geo_name"], ascending=[False, True])
 
@@ -662,6 +717,9 @@ class PressureExplorer(Explorer):
                                              ("half-life 2 years", 2.0),
                                              ("half-life 5 years", 5.0)],
                                     value=half_life_years, description="Decay")
+        self.latest_users = figures.with_hover(metrics.latest_tiktok_users(atlas.users))
+        events = metrics.distinct_events(atlas.events)
+        self.events = events[events["category"].astype(str) == "regulatory"]
         start_weights = {**metrics.DEFAULT_WEIGHTS, **(weights or {})}
         self.weight_sliders = {
             k: w.FloatSlider(value=v, min=0, max=20, step=0.5, description=k.replace("_", " "),
@@ -694,7 +752,7 @@ class PressureExplorer(Explorer):
         c = self.controls
         start, end = _period_bounds(c["period"])
         geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        events = metrics.filter_rows(self.atlas.events_raw, geos=geos, end=end)
+        events = metrics.filter_rows(self.events, geos=geos, end=end)
         code = "Y" if c["freq"].value == "year" else "Q"
         periods = pd.period_range(start, end, freq=code)
         pressure = metrics.pressure_index(events, self.atlas.fx, self.weights(),
@@ -707,9 +765,7 @@ class PressureExplorer(Explorer):
     def build(self, selection: pd.DataFrame) -> list[go.Figure]:
         self.formula.value = metrics.pressure_formula(self.weights(),
                                                       self.controls["half_life"].value)
-        versus = metrics.pressure_vs_users(selection, self.atlas.users_raw)
-        versus = metrics.with_geo_names(metrics.with_sources(versus, self.atlas.sources),
-                                        self.atlas.regions)
+        versus = metrics.pressure_vs_users(selection, self.atlas.users, self.latest_users)
         return [figures.pressure_heatmap(selection), figures.pressure_scatter(versus)]
 
     def table_frame(self) -> pd.DataFrame:

@@ -126,3 +126,59 @@ def test_workforce_investments_pressure(atlas: Atlas) -> None:
         metrics.pressure_vs_users(index, atlas.users_raw), atlas.sources), atlas.regions)
     scatter = figures.pressure_scatter(versus)
     assert scatter.layout.yaxis.type == "log" and len(scatter.data[0].x) == len(versus)
+
+
+def _json(fig) -> dict:
+    import json
+
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(fig))
+
+
+def _all_figures(atlas: Atlas) -> list:
+    users = metrics.filter_rows(atlas.users, geos=["USA", "IND", "GBR"], product="tiktok")
+    events = metrics.filter_rows(atlas.events, geos=["USA", "IND", "GBR"],
+                                 category="regulatory")
+    index = metrics.with_geo_names(metrics.pressure_index(atlas.events_raw, atlas.fx),
+                                   atlas.regions)
+    statuses = {2021: metrics.status_on(atlas.events_raw, "2021-12-31")}
+    return [
+        lambda: figures.growth_figure(users, events),
+        lambda: figures.growth_figure(users, events, controls=True, y="share_pct"),
+        lambda: figures.claims_figure(users),
+        lambda: figures.choropleth_figure(users, title="t", colorbar_title="p"),
+        lambda: figures.choropleth_figure(atlas.investments, value="amount_usd",
+                                          aggregate="sum", title="t", colorbar_title="USD"),
+        lambda: figures.status_map_figure(statuses, atlas.regions),
+        lambda: figures.workforce_figure(atlas.workforce),
+        lambda: figures.investments_figure(atlas.investments),
+        lambda: figures.timeline_figure(atlas.events, controls=True),
+        lambda: figures.pressure_heatmap(index),
+        lambda: figures.pressure_scatter(metrics.pressure_vs_users(index, atlas.users)),
+    ]
+
+
+def test_unvalidated_figures_equal_validated_ones(atlas: Atlas) -> None:
+    """The explorers skip plotly's validation for speed: that is only safe because every
+    figure is valid, which this checks (plotly raises on an invalid property)."""
+    for build in _all_figures(atlas):
+        checked = _json(build())
+        with figures.unvalidated():
+            fast = _json(build())
+        assert fast == checked
+
+
+def test_sync_figure_shows_exactly_the_new_figure(atlas: Atlas) -> None:
+    import plotly.graph_objects as go
+
+    from helpers.widgets import sync_figure
+
+    target, shown = go.FigureWidget(), None
+    for build in _all_figures(atlas) + _all_figures(atlas)[::-1]:
+        with figures.unvalidated():
+            source = build()
+        if source.frames:  # explorers draw maps without frames (FigureWidget has none)
+            continue
+        shown = sync_figure(target, shown, source)
+        assert _json(target) == _json(go.FigureWidget(source))
