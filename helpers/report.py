@@ -157,7 +157,7 @@ def _title_and_intro(nb: nbformat.NotebookNode) -> tuple[str, str]:
     return title, intro.rstrip(".") + "."
 
 
-def _quiet_kernel_manager() -> type:
+def quiet_kernel_manager() -> type:
     """A kernel manager whose kernels do not print their start-up warnings into the build's
     output (cell errors still reach the notebook, and a dead kernel still fails the build)."""
     from jupyter_client.manager import AsyncKernelManager
@@ -185,7 +185,7 @@ def _execute(path: Path, work: Path, params: Mapping[str, Any], data_dir: str | 
         papermill.execute_notebook(str(path), str(out), parameters=parameters,
                                    kernel_name="python3", progress_bar=False, log_output=False,
                                    cwd=str(path.parent), report_mode=False,
-                                   kernel_manager_class=_quiet_kernel_manager())
+                                   kernel_manager_class=quiet_kernel_manager())
     except PapermillExecutionError as exc:
         raise ReportBuildError(f"{path.stem}: cell {exc.exec_count} raised {exc.ename}: "
                                f"{exc.evalue}") from exc

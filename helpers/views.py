@@ -34,16 +34,18 @@ class Settings:
     report_mode: bool = False
     csv_dir: Path | None = None
     csv_href: str = "data"
+    notebook: str | None = None  # the notebook whose report the export buttons build
 
 
 SETTINGS = Settings()
 
 
 def configure(report_mode: bool = False, csv_dir: str | Path | None = None,
-              csv_href: str | None = None) -> Settings:
+              csv_href: str | None = None, notebook: str | None = None) -> Settings:
     """Set the mode of every later view (called from a notebook's setup cell). CSVs go to
     ``csv_dir``; pages link to them as ``csv_href`` (default ``data/<csv_dir name>``)."""
     SETTINGS.report_mode = bool(report_mode)
+    SETTINGS.notebook = notebook
     SETTINGS.csv_dir = Path(csv_dir) if csv_dir else None
     SETTINGS.csv_href = csv_href or (f"data/{SETTINGS.csv_dir.name}" if SETTINGS.csv_dir
                                      else "data")
@@ -110,6 +112,8 @@ def _view(explorer_cls: type[widgets.Explorer], atlas: Atlas, name: str,
         _cite(view.data)
         return view
     explorer = explorer_cls(atlas, **params)
+    if SETTINGS.notebook:
+        explorer.notebook = SETTINGS.notebook
     _cite(explorer.selection)
     return explorer
 

@@ -14,6 +14,7 @@ import html
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -141,6 +142,7 @@ class Explorer:
                                       tooltip="Build this notebook's offline report with the "
                                               "current selection")
         self.export_status = w.HTML()
+        self.export_dir: Path | None = None  # default: reports/ at the project root
         self.export_button.on_click(self._on_export)
         self.selection = pd.DataFrame()
         self.updates = 0
@@ -252,8 +254,9 @@ class Explorer:
         from helpers.report import ReportBuildError, build_single_report
 
         self.export_status.value = "Building the report ..."
+        extra = {"reports_dir": self.export_dir} if self.export_dir else {}
         try:
-            path = build_single_report(self.notebook, params=self.parameters())
+            path = build_single_report(self.notebook, params=self.parameters(), **extra)
         except (ReportBuildError, ValueError, OSError) as exc:
             self.export_status.value = f"<span style='color:#b2182b'>Export failed: " \
                                        f"{html.escape(str(exc))}</span>"

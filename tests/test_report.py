@@ -184,3 +184,35 @@ def test_parameters_and_sets(tmp_path: Path) -> None:
                                             "index.html").read_text("utf-8")
     workforce_view = page.split('id="view-workforce"')[1].split("</section>")[0]
     assert "United States" not in workforce_view and "United Kingdom" in workforce_view
+
+
+def test_a_rebuild_leaves_no_file_of_the_previous_build(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    report.build_reports(out, notebooks=["01", "02"], progress=lambda line: None)
+    assert (out / "01-global-growth.html").is_file()
+    report.build_reports(out, notebooks=["02"], progress=lambda line: None)
+    assert not (out / "01-global-growth.html").exists()
+    assert not (out / "data" / "01-global-growth").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["02-workforce-and-investment.html",
+                                                     "data", "index.html"]
+
+
+def test_export_button_builds_the_current_selection(tmp_path: Path) -> None:
+    from helpers import views
+    from helpers.atlas import Atlas
+
+    views.configure(notebook="03-regulatory-pressure")
+    explorer = views.pressure(Atlas.load(), region="Europe", start=2021, end=2024)
+    views.configure()
+    explorer.weight_sliders["fine"].value = 12.5
+    explorer.export_dir = tmp_path / "reports"
+    explorer.export_button.click()
+    status = explorer.export_status.value
+    assert "Report written" in status, status
+    page = Path(status.split("file://", 1)[1].split("'", 1)[0])
+    assert page.name == "03-regulatory-pressure.html" and page.is_file()
+    assert page.parent.parent.name == "sets"
+    html = page.read_text(encoding="utf-8")
+    assert "| `fine` | 12.5 |" in html or "<td><code>fine</code></td>\n<td>12.5</td>" in html
+    index = (page.parent / "index.html").read_text(encoding="utf-8")
+    assert "region = &#x27;Europe&#x27;" in index and "start = 2021" in index
