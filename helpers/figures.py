@@ -40,7 +40,7 @@ EVENT_SYMBOLS = {"executive_order": "star", "court_ruling": "diamond", "fine": "
                  "ban_lifted": "triangle-down", "ban": "x-thin-open",
                  "partial_ban": "circle-open", "temporary_block": "cross"}
 STATUS_COLOURS = {"no national restriction": "#f0f0f0", "ban lifted": "#a6dba0",
-                  "government-device restrictions": "#fdd49e",
+                  "partial restrictions": "#fdd49e",
                   "temporarily blocked": "#fc8d59", "banned nationwide": "#b30000"}
 METRIC_LABELS = {
     "monthly_active_users": "monthly active users", "daily_active_users": "daily active users",

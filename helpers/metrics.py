@@ -218,44 +218,53 @@ def from_usd(amount_usd: float, currency: str, year: int, fx: pd.DataFrame) -> f
 
 # ---------------------------------------------------------------- status history
 
-STATUS_LEVELS = ["no national restriction", "ban lifted", "government-device restrictions",
+STATUS_LEVELS = ["no national restriction", "ban lifted", "partial restrictions",
                  "temporarily blocked", "banned nationwide"]
+STATUS_OF_TYPE = {"ban": "banned nationwide", "temporary_block": "temporarily blocked",
+                  "partial_ban": "partial restrictions"}
 _RANK = {s: i for i, s in enumerate(STATUS_LEVELS)}
 
 
 def status_history(events: pd.DataFrame) -> pd.DataFrame:
     """Spells of restriction per geo: ``geo``, ``status``, ``start``, ``end`` (NaT: open).
 
-    Nationwide bans last until their end_date or the next ``ban_lifted`` of the same geo;
-    temporary blocks until their end_date, else the next lift, else their own month (an
-    unknown end is not extended); device and other partial bans (national or
-    sub-national) until their end_date, or open unless revoked or lifted. A lift after a
-    ban or block opens a "ban lifted" spell. A ban or block blocked by a court or revoked,
-    with no known end date, never took effect and is skipped.
+    Rules for a nationwide ban or a temporary block, in order: its ``end_date``; if none and
+    its status is ``in_force``, open; if it was blocked by a court, revoked or superseded,
+    it never took effect and is skipped; else until the next ``ban_lifted`` of the same geo
+    (for one not known to be lifted: when no other ban or block started in between); else
+    a ban stays open and a block
+    counts for its own month only (an unknown end is not extended). Partial restrictions
+    (device bans, age limits, feature bans; national or sub-national) last until their
+    end_date, or stay open unless revoked, lifted, expired or blocked by a court. The end of
+    a ban or block opens a "ban lifted" spell. Rows that only add a source are ignored.
     """
-    reg = events[events["category"].astype(str) == "regulatory"].sort_values("date")
+    reg = distinct_events(events)
+    reg = reg[reg["category"].astype(str) == "regulatory"].sort_values("date")
     spells = []
     for geo, group in reg.groupby(reg["geo"].astype(str)):
-        lifts = group.loc[group["event_type"].astype(str) == "ban_lifted", "date"].tolist()
+        kinds = group["event_type"].astype(str)
+        lifts = group.loc[kinds == "ban_lifted", "date"].tolist()
+        starts = group.loc[kinds.isin(["ban", "temporary_block"]), "date"].tolist()
         for row in group.itertuples():
-            kind = str(row.event_type)
-            status = {"ban": "banned nationwide", "temporary_block": "temporarily blocked",
-                      "partial_ban": "government-device restrictions"}.get(kind)
+            kind, status_after = str(row.event_type), str(row.status_after)
+            status = STATUS_OF_TYPE.get(kind)
             if status is None:
                 continue
             end = row.end_date
-            if pd.isna(end) and kind != "partial_ban" and str(row.status_after) in (
-                    "blocked_by_court", "revoked"):
-                continue  # stopped before it took effect
-            if pd.isna(end):
-                later = [d for d in lifts if d >= row.date]
-                if kind in ("ban", "temporary_block") and later:
-                    end = later[0]
-                elif kind == "temporary_block":
-                    end = row.date + pd.offsets.MonthEnd(0)
-                elif str(row.status_after) in ("revoked", "lifted", "blocked_by_court",
-                                               "expired"):
-                    end = row.date  # known not to hold, end unknown: counts only that day
+            if pd.isna(end) and kind != "partial_ban":
+                if status_after in ("blocked_by_court", "revoked", "superseded"):
+                    continue  # never took effect, or replaced by a later measure
+                if status_after != "in_force":
+                    lift = next((d for d in lifts if d >= row.date), None)
+                    blocked_again = lift is not None and status_after != "lifted" and any(
+                        row.date < d < lift for d in starts)
+                    if lift is not None and not blocked_again:
+                        end = lift
+                    elif kind == "temporary_block":
+                        end = row.date + pd.offsets.MonthEnd(0)
+            elif pd.isna(end) and status_after in ("revoked", "lifted", "blocked_by_court",
+                                                   "expired"):
+                end = row.date  # known not to hold, end unknown: counts only that day
             spells.append((geo, status, row.date, end, row.event_id))
             if kind in ("ban", "temporary_block") and pd.notna(end):
                 spells.append((geo, "ban lifted", end, pd.NaT, row.event_id))

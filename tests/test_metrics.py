@@ -88,7 +88,7 @@ def test_status_history_and_status_on() -> None:
     ])
     on = metrics.status_on(ev, "2020-10-10").set_index("geo")["status"]
     assert on.to_dict() == {"IND": "banned nationwide", "PAK": "temporarily blocked",
-                            "USA": "government-device restrictions"}
+                            "USA": "partial restrictions"}
     later = metrics.status_on(ev, "2021-01-01").set_index("geo")["status"]
     assert later["PAK"] == "ban lifted"
 
@@ -191,3 +191,22 @@ def test_usd_conversion_round_trips(amount, currency, year) -> None:
                           "date": [pd.Timestamp(f"{year}-06-01")]})
     usd = metrics.to_usd(frame, FX)["amount_usd"].iloc[0]
     assert metrics.from_usd(usd, currency, year, FX) == pytest.approx(amount, rel=1e-12)
+
+
+def test_status_rules_for_unknown_ends() -> None:
+    ev = _events([
+        {"geo": "AZE", "event_type": "temporary_block", "date": "2020-09-27",
+         "status_after": "unknown"},
+        {"geo": "AZE", "event_type": "temporary_block", "date": "2022-09-14",
+         "status_after": "lifted"},
+        {"geo": "AZE", "event_type": "ban_lifted", "date": "2022-11-01"},
+        {"geo": "JOR", "event_type": "temporary_block", "date": "2022-12-16",
+         "status_after": "in_force"},
+        {"geo": "KGZ", "event_type": "ban", "date": "2023-08-01", "status_after": "superseded"},
+    ])
+    on = metrics.status_on(ev, "2021-06-01").set_index("geo")["status"].to_dict()
+    assert on["AZE"] == "ban lifted"  # the 2020 block is not stretched to the 2022 lift
+    assert metrics.status_on(ev, "2022-10-01").set_index("geo").loc["AZE", "status"] == \
+        "temporarily blocked"
+    late = metrics.status_on(ev, "2026-01-01").set_index("geo")["status"].to_dict()
+    assert late == {"AZE": "ban lifted", "JOR": "temporarily blocked"}
