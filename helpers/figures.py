@@ -534,7 +534,7 @@ def workforce_figure(workforce: pd.DataFrame, *, title: str | None = None) -> go
                            "<br>%{customdata[1]} · %{customdata[2]}<extra></extra>")))
     categories = list(dict.fromkeys(rows["_y"]))[::-1]
     return _figure(traces, layout=dict(
-        template=TEMPLATE, title=dict(text=title), barmode="group",
+        template=TEMPLATE, title=dict(text=title), barmode="overlay",
         height=max(420, 22 * len(categories) + 160),
         xaxis=dict(title=dict(text="people"), type="log"),
         yaxis=dict(title=dict(text=""), categoryorder="array", categoryarray=categories,

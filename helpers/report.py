@@ -154,6 +154,7 @@ def _title_and_intro(nb: nbformat.NotebookNode) -> tuple[str, str]:
     lines = first.source.strip().splitlines()
     title = lines[0].lstrip("# ").strip()
     intro = " ".join(line.strip() for line in lines[1:] if line.strip()).split(". ")[0]
+    intro = re.sub(r"[*_`]+", "", intro)  # Markdown emphasis and code marks
     return title, intro.rstrip(".") + "."
 
 
