@@ -29,7 +29,7 @@ validate: $(STAMP) ## Validate tiktok_data/ against datapackage.json
 	$(PY) -m helpers validate
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks (127.0.0.1, token authentication kept)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 browser: ## Install Debian's Chromium for the browser tests (root only; otherwise they are skipped)
 	@if command -v chromium >/dev/null 2>&1; then :; \

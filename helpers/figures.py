@@ -444,6 +444,11 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
                     colorbar=dict(title=dict(text=colorbar_title + (" (log10)" if log_colour
                                                                     else ""))))
 
+    return _map_figure(snapshot, years, title, animate)
+
+
+def _map_figure(snapshot, years: Sequence[int], title: str, animate: bool) -> go.Figure:
+    """A world map showing ``snapshot(last year)``; with ``animate``, a frame per year."""
     fig = _figure([snapshot(years[-1])], dict(
         template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
         geo=dict(showframe=False, showcoastlines=False, projection=dict(type="natural earth"),
@@ -498,13 +503,7 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
                     colorbar=dict(tickvals=[i + 0.5 for i in range(n)], ticktext=levels,
                                   title=dict(text="status")))
 
-    fig = _figure([snapshot(years[-1])], dict(
-        template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
-        geo=dict(showframe=False, showcoastlines=False, projection=dict(type="natural earth"),
-                 showcountries=True, countrycolor="#cfd6de")))
-    if animate:
-        _add_year_frames(fig, years, snapshot)
-    return fig
+    return _map_figure(snapshot, years, title, animate)
 
 
 # ---------------------------------------------------------------- workforce & money

@@ -118,6 +118,13 @@ def _view(explorer_cls: type[widgets.Explorer], atlas: Atlas, name: str,
     return explorer
 
 
+def _in_region(frame: pd.DataFrame, atlas: Atlas, region: str, start: int,
+               end: int) -> pd.DataFrame:
+    """Rows of ``frame`` in ``region`` dated from the start of ``start`` to the end of ``end``."""
+    return metrics.filter_rows(frame, geos=metrics.geos_in_region(atlas.regions, region),
+                               start=f"{start}-01-01", end=f"{end}-12-31")
+
+
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
@@ -197,9 +204,7 @@ def workforce(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
     """Headcount, hiring plans and job cuts by place."""
 
     def static() -> StaticView:
-        geos = metrics.geos_in_region(atlas.regions, region)
-        rows = metrics.filter_rows(atlas.workforce, geos=geos, start=f"{start}-01-01",
-                                   end=f"{end}-12-31")
+        rows = _in_region(atlas.workforce, atlas, region, start, end)
         fig = figures.workforce_figure(rows)
         _add_trace_menu(fig, "metric", "All kinds")
         return StaticView("workforce", fig, rows.sort_values(["geo_name", "date"]),
@@ -218,9 +223,7 @@ def investments(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
     """Announced investments in USD by place and purpose."""
 
     def static() -> StaticView:
-        geos = metrics.geos_in_region(atlas.regions, region)
-        rows = metrics.filter_rows(atlas.investments, geos=geos, start=f"{start}-01-01",
-                                   end=f"{end}-12-31")
+        rows = _in_region(atlas.investments, atlas, region, start, end)
         fig = figures.investments_figure(rows)
         _add_trace_menu(fig, "category", "All purposes")
         return StaticView("investments", fig, rows.sort_values(["geo_name", "date"]),

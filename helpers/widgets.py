@@ -13,6 +13,7 @@ import base64
 import html
 import time
 import traceback
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,7 @@ def csv_download_link(frame: pd.DataFrame, filename: str) -> str:
             f'{payload}">⬇ Download these {len(frame)} rows as CSV</a>')
 
 
-class Explorer:
+class Explorer(ABC):
     """Base class: subclasses define controls, ``select()`` and ``build()``."""
 
     notebook: str = ""
@@ -214,13 +215,13 @@ class Explorer:
 
     # -------------------------------------------------------------- to override
 
+    @abstractmethod
     def select(self) -> pd.DataFrame:
         """The rows that the current controls select."""
-        raise NotImplementedError
 
+    @abstractmethod
     def build(self, selection: pd.DataFrame) -> go.Figure | list[go.Figure]:
         """The figure(s) for the selection."""
-        raise NotImplementedError
 
     def empty_message(self) -> str:
         return ("Nothing matches this selection. Widen the period, choose another region or "
