@@ -114,3 +114,19 @@ def test_error_message_lists_the_first_few_and_counts_the_rest(data_copy: Path) 
         load_table("users", data_copy)
     assert len(info.value.problems) > 12
     assert "more" in str(info.value)
+
+
+def test_cache_is_reused_and_refreshed_when_a_file_changes(data_copy: Path) -> None:
+    import os
+
+    first = load_table("users", data_copy)
+    again = load_table("users", data_copy)
+    assert again is not first and again["value"].equals(first["value"])  # a copy each time
+    again["value"] = 0.0  # changing a result does not change the cache
+    assert load_table("users", data_copy)["value"].equals(first["value"])
+    path = data_copy / "users.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",8500000,", ",8600000,", 1), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert 8_600_000.0 in set(load_table("users", data_copy)["value"])
