@@ -451,8 +451,10 @@ def _map_figure(snapshot, years: Sequence[int], title: str, animate: bool) -> go
     """A world map showing ``snapshot(last year)``; with ``animate``, a frame per year."""
     fig = _figure([snapshot(years[-1])], dict(
         template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
-        geo=dict(showframe=False, showcoastlines=False, projection=dict(type="natural earth"),
-                 showcountries=True, countrycolor="#cfd6de")))
+        geo=dict(showframe=False, showcoastlines=False, showcountries=True,
+                 countrycolor="#cfd6de", showland=True, landcolor="#f4f6f8",
+                 projection=dict(type="natural earth", rotation=dict(lon=0)),
+                 center=dict(lon=0))))
     if animate:
         _add_year_frames(fig, years, snapshot)
     return fig

@@ -28,10 +28,10 @@ import nbformat
 
 from helpers.atlas import Atlas
 from helpers.data import read_package
+from helpers.plotly_assets import geo_assets_js
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
-ASSETS = Path(__file__).resolve().parent / "assets"
 SETS_DIR = "sets"  # per-parameter report sets live in reports/sets/<slug>/
 RESERVED = {"report_mode", "csv_dir"}
 
@@ -118,18 +118,13 @@ def _plotlyjs() -> str:
     return get_plotlyjs()
 
 
-def _geo_assets() -> str:
-    topo = (ASSETS / "world_110m.json").read_text(encoding="utf-8")
-    return f"window.PlotlyGeoAssets={{topojson:{{world_110m:{topo}}}}};"
-
-
 def _shell(title: str, body: str, nav: str, footer: str, needs_geo: bool,
            with_plotly: bool = True) -> str:
     scripts = ""
     if with_plotly:
         scripts += f"<script>{_plotlyjs()}</script>\n"
     if needs_geo:
-        scripts += f"<script>{_geo_assets()}</script>\n"
+        scripts += f"<script>{geo_assets_js()}</script>\n"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -22,6 +22,7 @@ import plotly.io as pio
 
 from helpers import figures, metrics, widgets
 from helpers.atlas import Atlas
+from helpers.plotly_assets import geo_assets_js
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _CITED: dict[str, None] = {}  # source ids shown so far, in order
@@ -49,8 +50,25 @@ def configure(report_mode: bool = False, csv_dir: str | Path | None = None,
     SETTINGS.csv_dir = Path(csv_dir) if csv_dir else None
     SETTINGS.csv_href = csv_href or (f"data/{SETTINGS.csv_dir.name}" if SETTINGS.csv_dir
                                      else "data")
+    if not SETTINGS.report_mode:
+        _offline_maps_for_jupyterlab()
     _CITED.clear()
     return SETTINGS
+
+
+def _offline_maps_for_jupyterlab() -> None:
+    """Give plotly.js in the notebook page the world map (it would fetch it from its CDN),
+    as an invisible HTML output whose script JupyterLab runs (outputs of the session are
+    trusted). Outside a kernel this does nothing."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover
+        return
+    if get_ipython() is None:
+        return
+    display(HTML(f"<script>{geo_assets_js()}</script>"),
+            metadata={"atlas": "plotly world map"})
 
 
 def _cite(frame: pd.DataFrame) -> None:

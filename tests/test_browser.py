@@ -28,9 +28,6 @@ pytestmark = [
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = ROOT / "docs" / "report-growth.png"
-# plotly.js fetches the world map from its CDN inside JupyterLab (the reports embed it);
-# this machine has no internet, so that one error is expected there.
-EXPECTED_OFFLINE_ERRORS = ("topojson",)
 
 
 @pytest.fixture(scope="module")
@@ -213,5 +210,7 @@ def test_jupyterlab_run_all_and_change_a_dropdown(browser, lab: str, name: str,
     stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     assert stderr.count() == 0, stderr.first.inner_text()
     assert not page.locator(".atlas-message:has-text('Could not draw')").count()
-    assert [e for e in errors if not any(x in e for x in EXPECTED_OFFLINE_ERRORS)] == []
+    assert errors == []  # includes plotly failing to fetch its world map (no network here)
+    if name in ("01-global-growth", "02-workforce-and-investment", "03-regulatory-pressure"):
+        assert page.locator(".jp-OutputArea .choroplethlocation").count() > 5, "map drawn offline"
     context.close()
