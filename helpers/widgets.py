@@ -734,8 +734,9 @@ class PressureExplorer(Explorer):
             c[f"weight:{key}"] = slider
         reset = w.Button(description="Default weights")
         reset.on_click(self._reset_weights)
-        self.formula = w.HTMLMath()
-        weights_box = w.Accordion([w.VBox([*self.weight_sliders.values(), reset])],
+        self.formula = w.HTML()
+        weights_box = w.Accordion([w.HBox([w.VBox([*self.weight_sliders.values(), reset]),
+                                           self.formula])],
                                   titles=("Weights (points per event type)",))
         self._wire(figure_count=2)
         self.ui = self._layout([w.HBox([c["region"], c["freq"], c["half_life"]]), c["period"],
@@ -767,8 +768,8 @@ class PressureExplorer(Explorer):
         return metrics.with_geo_names(pressure, self.atlas.regions)
 
     def build(self, selection: pd.DataFrame) -> list[go.Figure]:
-        self.formula.value = metrics.pressure_formula(self.weights(),
-                                                      self.controls["half_life"].value)
+        formula = metrics.pressure_formula(self.weights(), self.controls["half_life"].value)
+        self.formula.value = f"<pre style='font-size:12px'>{html.escape(formula)}</pre>"
         versus = metrics.pressure_vs_users(selection, self.atlas.users, self.latest_users)
         return [figures.pressure_heatmap(selection), figures.pressure_scatter(versus)]
 
