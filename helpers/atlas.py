@@ -81,11 +81,3 @@ class Atlas:
         names = dict(zip(self.regions["code"].astype(str), self.regions["name"].astype(str),
                          strict=True))
         return sorted((names[c], c) for c in present)
-
-    def cited_sources(self, *frames: pd.DataFrame) -> pd.DataFrame:
-        """The sources rows cited by any of ``frames``, sorted by publisher and date."""
-        ids: set[str] = set()
-        for frame in frames:
-            ids |= set(frame["source_id"].astype(str))
-        cited = self.sources[self.sources["source_id"].astype(str).isin(ids)]
-        return cited.sort_values(["publisher", "published", "title"]).reset_index(drop=True)

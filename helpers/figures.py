@@ -8,7 +8,7 @@ titles and shows value, date, claim type and publisher on hover.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -125,16 +125,6 @@ def _fmt_number(value: float) -> str:
     return f"{value:,.4g}"
 
 
-def _date_label(date: pd.Timestamp, precision: str | None = None) -> str:
-    if pd.isna(date):
-        return "open"
-    if precision == "year":
-        return f"{date:%Y}"
-    if precision in ("month", "quarter"):
-        return f"{date:%b %Y}"
-    return f"{date:%d %b %Y}"
-
-
 def _source_lines(frame: pd.DataFrame) -> pd.Series:
     """'Publisher, date' per row, escaped (vectorised)."""
     if "source_publisher" not in frame:
@@ -147,7 +137,7 @@ def _source_lines(frame: pd.DataFrame) -> pd.Series:
 
 
 def _date_labels(frame: pd.DataFrame, column: str = "date") -> pd.Series:
-    """Dates written as precisely as they are known (vectorised ``_date_label``)."""
+    """Dates written as precisely as they are known ."""
     dates = frame[column]
     precision = (frame["date_precision"].astype(str) if "date_precision" in frame
                  else pd.Series("day", index=frame.index))
@@ -155,12 +145,6 @@ def _date_labels(frame: pd.DataFrame, column: str = "date") -> pd.Series:
     out = out.where(~precision.isin(["month", "quarter"]), dates.dt.strftime("%b %Y"))
     out = out.where(precision != "year", dates.dt.strftime("%Y"))
     return out.fillna("open")
-
-
-def _source_line(row: pd.Series) -> str:
-    pub = _esc(row.get("source_publisher"))
-    when = _esc(row.get("source_published"))
-    return f"{pub}, {when}" if when else pub
 
 
 def empty_figure(message: str, title: str | None = None) -> go.Figure:
@@ -664,17 +648,3 @@ def pressure_scatter(table: pd.DataFrame, *, title: str | None = None) -> go.Fig
         template=TEMPLATE, title=dict(text=title),
         xaxis=dict(title=dict(text="regulatory pressure (index points, whole period)")),
         yaxis=dict(title=dict(text="people (latest figure)"), type="log")))
-
-
-def trace_names(fig: go.Figure) -> list[str]:
-    """Names of the figure's traces (for tests and summaries)."""
-    return [str(t.name) for t in fig.data]
-
-
-def geo_options(frame: pd.DataFrame, regions: pd.DataFrame, codes: Iterable[str] | None = None
-                ) -> list[tuple[str, str]]:
-    """(label, code) pairs of the geos present in ``frame``, sorted by name."""
-    present = set(frame["geo"].astype(str)) if codes is None else set(codes)
-    pairs = [(str(n), str(c)) for c, n in zip(regions["code"], regions["name"], strict=True)
-             if str(c) in present]
-    return sorted(pairs)

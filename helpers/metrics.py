@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -309,17 +308,6 @@ FINE_SCALE_USD = 1_000_000.0
 SUBNATIONAL_FACTOR = 0.25
 
 
-@dataclass(frozen=True)
-class PressureSettings:
-    """Knobs of the regulatory pressure index (all documented in the notebook)."""
-
-    weights: Mapping[str, float]
-    freq: str = "year"  # "year" or "quarter"
-    half_life_years: float | None = None  # None: no decay, each event counts in its period
-    subnational_factor: float = SUBNATIONAL_FACTOR
-    fine_scale_usd: float = FINE_SCALE_USD
-
-
 def event_points(events: pd.DataFrame, fx: pd.DataFrame,
                  weights: Mapping[str, float] | None = None,
                  subnational_factor: float = SUBNATIONAL_FACTOR,
@@ -429,13 +417,6 @@ def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame,
     latest = latest_tiktok_users(users) if latest is None else latest
     latest = latest.drop(columns=[c for c in ("pressure",) if c in latest])
     return totals.merge(latest, on="geo", how="inner").rename(columns={"value": "users"})
-
-
-def to_quarter_label(period: pd.Period) -> str:
-    """'2020' for a yearly period, '2020 Q3' for a quarterly one."""
-    if period.freqstr.startswith("Y"):
-        return str(period.year)
-    return f"{period.year} Q{period.quarter}"
 
 
 def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
