@@ -95,7 +95,8 @@ def widget_updates() -> list[float]:
 
     atlas = Atlas.load()
     classes = [widgets.GrowthExplorer, widgets.ClaimsExplorer, widgets.UsersMapExplorer,
-               widgets.WorkforceExplorer, widgets.InvestmentExplorer, widgets.TimelineExplorer,
+               widgets.WorkforceExplorer, widgets.InvestmentExplorer,
+               widgets.InvestmentMapExplorer, widgets.TimelineExplorer,
                widgets.StatusMapExplorer, widgets.PressureExplorer]
     times = []
     for cls in classes:

@@ -93,6 +93,7 @@ def test_table_and_download_match_the_selection(atlas: Atlas) -> None:
 
 
 EXPLORERS = [W.GrowthExplorer, W.ClaimsExplorer, W.UsersMapExplorer, W.WorkforceExplorer,
+             W.InvestmentMapExplorer,
              W.InvestmentExplorer, W.TimelineExplorer, W.StatusMapExplorer, W.PressureExplorer]
 
 
