@@ -463,7 +463,8 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
                       title: str | None = None, animate: bool = True) -> go.Figure:
     """Map of the strongest national status per country at the end of each year (slider).
 
-    ``statuses`` maps a year to ``metrics.status_on(events, end of year)``.
+    ``statuses`` maps a year to ``metrics.status_on(events, end of year)`` (with
+    ``metrics.with_sources`` for the citation on hover).
     """
     title = _esc(title or "Where TikTok was restricted, by the end of each year")
     levels = list(STATUS_COLOURS)
@@ -480,8 +481,10 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
         st = statuses[year]
         st = st[~st["geo"].astype(str).isin(["WLD", "EUU"]) & ~st["geo"].astype(str)
                 .str.startswith("X")]
+        cause = (st["title"].map(_esc) if "title" in st else pd.Series("", index=st.index))
         text = [f"<b>{_esc(names.get(g, g))}</b><br>{_esc(s)} since {d:%d %b %Y}"
-                for g, s, d in zip(st["geo"], st["status"], st["since"], strict=True)]
+                f"<br>{c}<br>{src}" for g, s, d, c, src in zip(
+                    st["geo"], st["status"], st["since"], cause, _source_lines(st), strict=True)]
         return dict(type="choropleth", locations=st["geo"].astype(str).tolist(),
                     z=[levels.index(s) + 0.5 for s in st["status"]], zmin=0, zmax=n,
                     colorscale=scale, text=text, hoverinfo="text",

@@ -225,7 +225,8 @@ _RANK = {s: i for i, s in enumerate(STATUS_LEVELS)}
 
 
 def status_history(events: pd.DataFrame) -> pd.DataFrame:
-    """Spells of restriction per geo: ``geo``, ``status``, ``start``, ``end`` (NaT: open).
+    """Spells of restriction per geo: ``geo``, ``status``, ``start``, ``end`` (NaT: open), and
+    the ``event_id``, ``title`` and ``source_id`` of the event behind each spell.
 
     Rules for a nationwide ban or a temporary block, in order: its ``end_date``; if none and
     its status is ``in_force``, open; if it was blocked by a court, revoked or superseded,
@@ -264,10 +265,12 @@ def status_history(events: pd.DataFrame) -> pd.DataFrame:
             elif pd.isna(end) and status_after in ("revoked", "lifted", "blocked_by_court",
                                                    "expired"):
                 end = row.date  # known not to hold, end unknown: counts only that day
-            spells.append((geo, status, row.date, end, row.event_id))
+            cause = (row.event_id, getattr(row, "title", None), getattr(row, "source_id", None))
+            spells.append((geo, status, row.date, end, *cause))
             if kind in ("ban", "temporary_block") and pd.notna(end):
-                spells.append((geo, "ban lifted", end, pd.NaT, row.event_id))
-    return pd.DataFrame(spells, columns=["geo", "status", "start", "end", "event_id"])
+                spells.append((geo, "ban lifted", end, pd.NaT, *cause))
+    return pd.DataFrame(spells, columns=["geo", "status", "start", "end", "event_id", "title",
+                                         "source_id"])
 
 
 def status_on(events: pd.DataFrame, when: str | pd.Timestamp,
@@ -278,10 +281,12 @@ def status_on(events: pd.DataFrame, when: str | pd.Timestamp,
     spells = status_history(events) if spells is None else spells
     active = spells[(spells["start"] <= when) & (spells["end"].isna() | (spells["end"] >= when))]
     if active.empty:
-        return pd.DataFrame(columns=["geo", "status", "level", "since", "event_id"])
+        return pd.DataFrame(columns=["geo", "status", "level", "since", "event_id", "title",
+                                     "source_id"])
     active = active.assign(level=active["status"].map(_RANK))
     best = active.sort_values(["geo", "level", "start"]).groupby("geo").tail(1)
-    out = best.rename(columns={"start": "since"})[["geo", "status", "level", "since", "event_id"]]
+    out = best.rename(columns={"start": "since"})[["geo", "status", "level", "since",
+                                                   "event_id", "title", "source_id"]]
     return out.reset_index(drop=True)
 
 

@@ -299,14 +299,16 @@ def status_map(atlas: Atlas, start: int = 2018, end: int = 2026) -> widgets.Expl
     """Strongest national restriction per country at the end of each year."""
 
     def static() -> StaticView:
-        statuses = {y: metrics.status_on(atlas.events_raw, f"{y}-12-31")
+        spells = metrics.status_history(atlas.events_raw)
+        statuses = {y: metrics.with_sources(metrics.status_on(atlas.events_raw, f"{y}-12-31",
+                                                              spells), atlas.sources)
                     for y in range(start, end + 1)}
         fig = figures.status_map_figure(statuses, atlas.regions)
         last = metrics.with_geo_names(statuses[end], atlas.regions).sort_values(
             ["level", "geo_name"], ascending=[False, True])
-        spells = metrics.with_geo_names(metrics.status_history(atlas.events_raw), atlas.regions)
-        spells = spells.merge(atlas.events_raw[["event_id", "source_id"]], on="event_id")
-        return StaticView("status-map", fig, last, ("geo_name", "status", "since", "event_id"),
+        spells = metrics.with_geo_names(spells, atlas.regions)
+        return StaticView("status-map", fig, last, ("geo_name", "status", "since", "title",
+                                                    "source_publisher", "source_title"),
                           spells, summary=f"At the end of {end}: " + ", ".join(
                               f"{n} {s}" for s, n in last["status"].value_counts().items()) + ".")
 

@@ -238,6 +238,17 @@ class Explorer(ABC):
         """The current selection as notebook parameters (for the report export)."""
         return {}
 
+    def _region_period_rows(self, frame: pd.DataFrame, **equals: Any) -> pd.DataFrame:
+        """Rows of ``frame`` in the chosen region and period (and equal to ``equals``)."""
+        start, end = _period_bounds(self.controls["period"])
+        geos = metrics.geos_in_region(self.atlas.regions, self.controls["region"].value)
+        return metrics.filter_rows(frame, geos=geos, start=start, end=end, **equals)
+
+    def _region_period_parameters(self) -> dict[str, Any]:
+        """The chosen region and period as notebook parameters."""
+        start, end = self.controls["period"].value
+        return {"region": self.controls["region"].value, "start": start, "end": end}
+
     # -------------------------------------------------------------- layout
 
     def _layout(self, rows: Iterable[w.Widget]) -> w.Widget:
@@ -515,19 +526,15 @@ class WorkforceExplorer(Explorer):
 
     def select(self) -> pd.DataFrame:
         c = self.controls
-        start, end = _period_bounds(c["period"])
-        geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        rows = metrics.filter_rows(self.workforce, geos=geos, start=start, end=end,
-                                   metric=c["metric"].value, employer=c["employer"].value)
+        rows = self._region_period_rows(self.workforce, metric=c["metric"].value,
+                                        employer=c["employer"].value)
         return rows.sort_values(["geo_name", "date"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         return figures.workforce_figure(selection)
 
     def parameters(self) -> dict[str, Any]:
-        c = self.controls
-        return {"region": c["region"].value, "start": c["period"].value[0],
-                "end": c["period"].value[1]}
+        return self._region_period_parameters()
 
 
 class InvestmentExplorer(Explorer):
@@ -554,19 +561,15 @@ class InvestmentExplorer(Explorer):
         self.ui = self._layout([w.HBox([c["region"], c["category"]]), c["period"]])
 
     def select(self) -> pd.DataFrame:
-        c = self.controls
-        start, end = _period_bounds(c["period"])
-        geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        return metrics.filter_rows(self.investments, geos=geos, start=start, end=end,
-                                   category=c["category"].value).sort_values(["geo_name", "date"])
+        rows = self._region_period_rows(self.investments,
+                                        category=self.controls["category"].value)
+        return rows.sort_values(["geo_name", "date"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         return figures.investments_figure(selection)
 
     def parameters(self) -> dict[str, Any]:
-        c = self.controls
-        return {"region": c["region"].value, "start": c["period"].value[0],
-                "end": c["period"].value[1]}
+        return self._region_period_parameters()
 
 
 class InvestmentMapExplorer(Explorer):
@@ -650,11 +653,8 @@ class TimelineExplorer(Explorer):
 
     def select(self) -> pd.DataFrame:
         c = self.controls
-        start, end = _period_bounds(c["period"])
-        geos = metrics.geos_in_region(self.atlas.regions, c["region"].value)
-        rows = metrics.filter_rows(self.events, geos=geos, start=start, end=end,
-                                   category=c["category"].value,
-                                   event_type=list(c["event_types"].value))
+        rows = self._region_period_rows(self.events, category=c["category"].value,
+                                        event_type=list(c["event_types"].value))
         return rows.sort_values(["date", "geo_name"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
@@ -666,9 +666,7 @@ class TimelineExplorer(Explorer):
         return "No events of these types in this region and period."
 
     def parameters(self) -> dict[str, Any]:
-        c = self.controls
-        return {"region": c["region"].value, "start": c["period"].value[0],
-                "end": c["period"].value[1]}
+        return self._region_period_parameters()
 
 
 class StatusMapExplorer(Explorer):
@@ -676,7 +674,8 @@ class StatusMapExplorer(Explorer):
 
     notebook = "03-regulatory-pressure"
     filename = "tiktok-status-selection.csv"
-    table_columns = ("geo_name", "status", "since", "event_id")
+    table_columns = ("geo_name", "status", "since", "title", "source_publisher",
+                     "source_title")
 
     def __init__(self, atlas: Atlas, year: int = 2026) -> None:
         super().__init__(atlas)
@@ -689,6 +688,7 @@ class StatusMapExplorer(Explorer):
     def select(self) -> pd.DataFrame:
         when = f"{self.controls['year'].value}-12-31"
         status = metrics.status_on(self.atlas.events_raw, when, self.spells)
+        status = metrics.with_sources(status, self.atlas.sources)
         return metrics.with_geo_names(status, self.atlas.regions).sort_values(
             ["level", "geo_name"], ascending=[False, True])
 
@@ -786,7 +786,6 @@ class PressureExplorer(Explorer):
 
     def parameters(self) -> dict[str, Any]:
         c = self.controls
-        return {"region": c["region"].value, "start": c["period"].value[0],
-                "end": c["period"].value[1], "freq": c["freq"].value,
+        return {**self._region_period_parameters(), "freq": c["freq"].value,
                 "half_life_years": c["half_life"].value, "weights": self.weights()}
 
