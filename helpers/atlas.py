@@ -9,7 +9,7 @@ from functools import cached_property
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import load_table
+from helpers.data import declared_as_of, load_table
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Atlas:
     events_raw: pd.DataFrame
     fx: pd.DataFrame
     population: pd.DataFrame
+    declared_as_of: pd.Timestamp | None = None
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike[str] | None = None) -> Atlas:
@@ -37,6 +38,7 @@ class Atlas:
             events_raw=load_table("events", data_dir),
             fx=load_table("fx", data_dir),
             population=load_table("population", data_dir),
+            declared_as_of=declared_as_of(data_dir),
         )
 
     def _enrich(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -64,9 +66,18 @@ class Atlas:
 
     @cached_property
     def as_of(self) -> pd.Timestamp:
-        """The latest date any figure or event refers to (the data's as-of date)."""
+        """The data's as-of date: the curator's ``x-asOf`` in ``datapackage.json`` (else the
+        latest date any row refers to)."""
+        if self.declared_as_of is not None:
+            return self.declared_as_of
         return max(self.users_raw["date"].max(), self.events_raw["date"].max(),
                    self.workforce_raw["date"].max(), self.investments_raw["date"].max())
+
+    @cached_property
+    def episodes(self) -> pd.DataFrame:
+        """Restriction episodes (``metrics.restriction_episodes``) with source and place
+        columns: the one derivation behind every ban mark, status and "since"."""
+        return self._enrich(metrics.restriction_episodes(self.events_raw, self.as_of))
 
     def region_names(self) -> list[str]:
         """World regions present in the regions table, in their documented order."""

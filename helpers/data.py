@@ -23,6 +23,7 @@ import pandas as pd
 DATA_DIR_ENV = "TIKTOK_DATA_DIR"
 DESCRIPTOR = "datapackage.json"
 MAX_SHOWN = 12
+AS_OF_KEY = "x-asOf"
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 _NON_FINITE = ["nan", "inf", "infinity"]
@@ -100,6 +101,19 @@ def read_package(data_dir: str | os.PathLike[str] | None = None) -> dict[str, An
         raise DataValidationError([problem]) from exc
     _descriptor_cache[root] = (key, package)
     return package
+
+
+def declared_as_of(data_dir: str | os.PathLike[str] | None = None) -> pd.Timestamp | None:
+    """The curator's as-of date (``x-asOf`` of ``datapackage.json``), or None if not set."""
+    value = read_package(data_dir).get(AS_OF_KEY)
+    if not value:
+        return None
+    try:
+        return pd.Timestamp(str(value))
+    except ValueError as exc:
+        raise DataValidationError([Problem(DESCRIPTOR, None, AS_OF_KEY,
+                                           f"expected a date as YYYY-MM-DD, found {value!r}")]
+                                  ) from exc
 
 
 def resource(name: str, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -528,6 +542,7 @@ __all__ = [
     "DataValidationError",
     "Problem",
     "clear_cache",
+    "declared_as_of",
     "default_data_dir",
     "fields",
     "frictionless_problems",

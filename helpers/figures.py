@@ -8,7 +8,7 @@ titles and shows value, date, claim type and publisher on hover.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -53,6 +53,12 @@ METRIC_LABELS = {
     "hiring_plan": "planned hires", "jobs_announced": "jobs announced", "layoffs": "layoffs",
     "job_postings": "job postings",
 }
+SEGMENT_LABELS = {"all_ages": "all ages", "age_13_plus": "13+", "age_16_plus": "16+",
+                  "age_18_plus": "18+", "under_18": "under 18 only"}
+CLAIM_SYMBOLS = {"company": "circle", "government": "square", "third_party_estimate": "diamond",
+                 "press_report": "triangle-up"}
+STATUS_OF_KIND = {"ban": "banned nationwide", "temporary_block": "temporarily blocked",
+                  "partial_ban": "partial restriction"}
 CLAIM_LABELS = {"company": "company claim", "government": "government figure",
                 "third_party_estimate": "third-party estimate", "press_report": "press report"}
 Y_MODES = {"value": "people", "share_pct": "% of population",
@@ -147,6 +153,21 @@ def _date_labels(frame: pd.DataFrame, column: str = "date") -> pd.Series:
     return out.fillna("open")
 
 
+def range_notes(frame: pd.DataFrame, prefix: str = "") -> pd.Series:
+    """Hover text on how many sources stand behind a figure counted once, and their range
+    where they disagree (empty for rows that are not counted commitments)."""
+    if "sources" not in frame:
+        return pd.Series("", index=frame.index, dtype="string")
+    many = frame["sources"].fillna(1) > 1
+    text = pd.Series("", index=frame.index, dtype="string")
+    text[many] = "<br>" + frame.loc[many, "sources"].astype(int).astype(str) + " sources"
+    split = many & frame["disagree"].fillna(False).astype(bool)
+    text[split] = (text[split] + " disagree: " + prefix
+                   + frame.loc[split, "value_low"].map(_fmt_number) + " to " + prefix
+                   + frame.loc[split, "value_high"].map(_fmt_number))
+    return text
+
+
 def empty_figure(message: str, title: str | None = None) -> go.Figure:
     """A figure that says there is nothing to draw (used when a selection is empty)."""
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or ""))
@@ -230,16 +251,17 @@ def with_hover(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
-                  y: str = "value", log_y: bool = False, title: str | None = None,
-                  controls: bool = False) -> go.Figure:
-    """Users over time, one line per geo, metric and product; regulatory events overlaid.
+                  episodes: pd.DataFrame | None = None, y: str = "value", log_y: bool = False,
+                  title: str | None = None, controls: bool = False) -> go.Figure:
+    """Users over time: one line per series (geo, product, metric, segment) and claim type,
+    so that a line joins only comparable figures; regulatory events overlaid.
 
     ``users`` carries the source columns (``metrics.with_sources``) and ``geo_name``; ``y``
-    is ``value``, ``share_pct`` or ``change_pct``. Nationwide bans and blocks of the shown
-    geos become shaded date ranges; orders, rulings, fines and other events become markers
-    along the top, with their citation on hover. ``controls`` adds a dropdown of geos and
-    range buttons, for static pages (event markers are then split per place so that the
-    dropdown can filter them).
+    is ``value``, ``share_pct`` or ``change_pct``. ``episodes`` (``Atlas.episodes``) of the
+    shown places become shaded date ranges with hover (an episode whose end is not sourced
+    is hatched and stops at its last confirmation); orders, rulings, fines and other events
+    become markers along the top. ``controls`` adds a dropdown of places and range buttons,
+    for static pages (markers and ranges are then split per place for the dropdown).
     """
     title = _esc(title or "TikTok users over time")
     if users.empty:
@@ -248,13 +270,14 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     traces: list[dict] = []
     unit = Y_MODES.get(y, "")
     columns = ["date", y, "geo", "_day", "_claim", "_src", "_stitle", "_fmt"]
-    for (label, metric, product), g in _groups(users, ["_label", "metric", "product"],
-                                               columns):
-        name = f"{label}: {METRIC_LABELS.get(metric, metric)}"
-        if product != "tiktok":
-            name += f" ({product})"
+    keys = [k for k in ("_label", "metric", "product", "segment", "claim_type") if k in users]
+    for key, g in _groups(users, keys, columns):
+        named = dict(zip(keys, key, strict=True))
+        name = series_name(named)
         traces.append(dict(
             type="scatter", x=g["date"], y=g[y], mode="lines+markers", name=name,
+            marker=dict(symbol=CLAIM_SYMBOLS.get(named.get("claim_type", ""), "circle"),
+                        size=8),
             customdata=np.column_stack([g["_day"], g["_claim"], g["_src"], g["_stitle"],
                                         g["_fmt"]]),
             meta={"geo": str(g["geo"][0]), "kind": "users"},
@@ -262,12 +285,12 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
                            "<br>value %{customdata[4]} as of %{customdata[0]}"
                            "<br>%{customdata[1]} · %{customdata[2]}"
                            "<br><i>%{customdata[3]}</i><extra></extra>")))
-    shapes: list[dict] = []
+    if episodes is not None and not episodes.empty:
+        traces += episode_ranges(episodes)
     if events is not None and not events.empty:
-        shapes = _event_spans(events, users["date"].max())
         traces += _event_markers(events, per_geo=controls)
     layout = dict(
-        template=TEMPLATE, title=dict(text=title), height=560, shapes=shapes,
+        template=TEMPLATE, title=dict(text=title), height=560,
         yaxis=dict(title=dict(text=unit or y), type="log" if log_y else "linear",
                    rangemode="tozero" if not log_y and y != "change_pct" else "normal"),
         yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False, fixedrange=True),
@@ -276,7 +299,7 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
                     font=dict(size=11)),
         margin=dict(r=20, b=60))
     if controls:
-        layout["updatemenus"], layout["shapes"] = _geo_menu(traces, shapes)
+        layout["updatemenus"] = _geo_menu(traces)
         layout["xaxis"]["rangeselector"] = dict(buttons=[
             dict(count=3, label="3y", step="year", stepmode="backward"),
             dict(count=5, label="5y", step="year", stepmode="backward"),
@@ -284,18 +307,68 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     return _figure(traces, layout)
 
 
-def _event_spans(events: pd.DataFrame, end: pd.Timestamp) -> list[dict]:
-    """Nationwide bans and temporary blocks as shaded date ranges (layout shapes)."""
-    spans = events[events["event_type"].astype(str).isin(["ban", "temporary_block"])
-                   & (events["subdivision"].astype("string").fillna("") == "")]
-    shapes = []
-    for row in spans.itertuples():
-        x1 = row.end_date if pd.notna(row.end_date) else max(end, row.date)
-        shapes.append(dict(type="rect", xref="x", yref="paper", x0=row.date, x1=x1, y0=0, y1=1,
-                           fillcolor=EVENT_COLOURS[str(row.event_type)], opacity=0.12,
-                           line=dict(width=0), layer="below",
-                           name=f"span:{row.geo}:{row.event_id}"))
-    return shapes
+def series_name(key: dict[str, str]) -> str:
+    """'Place: metric (segment, product) · claim type': the name of one growth line."""
+    metric = key.get("metric", "")
+    name = f"{key.get('_label', '')}: {METRIC_LABELS.get(metric, metric)}"
+    extra = []
+    segment = key.get("segment", "all_ages")
+    if segment != "all_ages":
+        extra.append(SEGMENT_LABELS.get(segment, segment))
+    if key.get("product", "tiktok") != "tiktok":
+        extra.append(str(key["product"]))
+    if extra:
+        name += f" ({', '.join(extra)})"
+    claim = key.get("claim_type")
+    return f"{name} · {CLAIM_LABELS.get(claim, claim)}" if claim else name
+
+
+EPISODE_NOTES = {
+    "ended": "ended {end}",
+    "in force": "in force, no end reported",
+    "end not sourced": "end not sourced: last confirmed {last}",
+}
+
+
+def episode_ranges(episodes: pd.DataFrame) -> list[dict]:
+    """Nationwide restriction episodes that took effect, as shaded ranges with hover (filled
+    scatter traces on the hidden top axis): solid to a sourced end or, for a measure in
+    force, to the data's as-of date; hatched up to the last confirmation when the end is not
+    sourced. A measure that never took effect is not drawn. One trace per episode."""
+    eps = episodes[(episodes["scope_kind"] == "nationwide") & episodes["in_force"].astype(bool)]
+    traces, shown = [], set()
+    for row in eps.sort_values("start").itertuples():
+        x1 = row.end if pd.notna(row.end) else row.last_confirmed
+        kind = str(row.event_type)
+        unsourced = row.status == "end not sourced"
+        label = f"{kind.replace('_', ' ')}{' (end not sourced)' if unsourced else ''}"
+        note = EPISODE_NOTES.get(str(row.status), str(row.status)).format(
+            end=f"{row.end:%d %b %Y}" if pd.notna(row.end) else "",
+            last=f"{row.last_confirmed:%b %Y}")
+        place = _esc(getattr(row, "geo_name", None) or row.geo)
+        source = _esc(getattr(row, "source_publisher", "") or "")
+        text = (f"<b>{place}: {_esc(STATUS_OF_KIND.get(kind, kind))}</b>"
+                f"<br>from {row.start:%d %b %Y} · {_esc(note)}<br>{_esc(row.title)}"
+                f"<br>{source}")
+        colour = EVENT_COLOURS.get(kind, "#b2182b")
+        trace = dict(
+            type="scatter", x=[row.start, row.start, x1, x1, row.start], y=[0, 1, 1, 0, 0],
+            yaxis="y2", mode="lines", fill="toself", hoveron="fills", text=text,
+            hoverinfo="text", line=dict(width=0.5 if unsourced else 0, color=colour),
+            fillcolor=_rgba(colour, 0.10 if unsourced else 0.16),
+            name=label, legendgroup=f"episode:{label}", showlegend=label not in shown,
+            meta={"kind": "episode", "geo": str(row.geo), "status": str(row.status),
+                  "episode_id": str(row.episode_id)})
+        if unsourced:
+            trace["fillpattern"] = dict(shape="/", fgcolor=colour, fgopacity=0.4)
+        traces.append(trace)
+        shown.add(label)
+    return traces
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _event_markers(events: pd.DataFrame, per_geo: bool) -> list[dict]:
@@ -324,10 +397,9 @@ def _event_markers(events: pd.DataFrame, per_geo: bool) -> list[dict]:
     return traces
 
 
-def _geo_menu(traces: list[dict], shapes: list[dict]) -> tuple[list[dict], list[dict]]:
-    """A menu showing every place's user lines and event markers (no shaded ranges), or one
-    place with its own events and ban or block ranges. Returns (updatemenus, shapes to show
-    first); no menu for a single place."""
+def _geo_menu(traces: list[dict]) -> list[dict]:
+    """A menu showing every place's lines, ranges and event markers, or one place's; no menu
+    for a single place."""
     geos: list[str] = []
     labels: dict[str, str] = {}
     for trace in traces:
@@ -336,35 +408,37 @@ def _geo_menu(traces: list[dict], shapes: list[dict]) -> tuple[list[dict], list[
             geos.append(meta["geo"])
             labels[meta["geo"]] = str(trace["name"]).split(":")[0]
     if len(geos) < 2:
-        return [], shapes
-    all_shapes = [] if len(geos) > 3 else shapes
-    buttons = [dict(label="All places", method="update",
-                    args=[{"visible": True}, {"shapes": all_shapes}])]
+        return []
+    buttons = [dict(label="All places", method="update", args=[{"visible": True}])]
     for geo in geos:
         visible = [(t.get("meta") or {}).get("geo") == geo for t in traces]
-        own = [sh for sh in shapes if str(sh.get("name", "")).startswith(f"span:{geo}:")]
-        buttons.append(dict(label=labels[geo], method="update",
-                            args=[{"visible": visible}, {"shapes": own}]))
-    menu = dict(buttons=buttons, direction="down", x=1.0, xanchor="right", y=1.1,
-                yanchor="bottom", showactive=True)
-    return [menu], all_shapes
+        buttons.append(dict(label=labels[geo], method="update", args=[{"visible": visible}]))
+    return [dict(buttons=buttons, direction="down", x=1.0, xanchor="right", y=1.1,
+                 yanchor="bottom", showactive=True)]
 
 
 def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Company claims against third-party estimates and press reports for the same geo."""
+    """Company claims against third-party estimates and press reports for the same geo.
+
+    Points of one claim type, metric and segment are joined by a dotted line; figures of
+    different definitions (an under-18 subset, an adult ad reach) are never joined."""
     title = _esc(title or "Who says how many? Claims by source type")
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
     users = with_hover(users).sort_values("date")
-    symbols = {"company": "circle", "government": "square", "third_party_estimate": "diamond",
-               "press_report": "triangle-up"}
     traces = []
-    for claim, group in users.groupby(users["claim_type"].astype(str), sort=True):
-        label = CLAIM_LABELS.get(claim, claim)
+    keys = [k for k in ("claim_type", "metric", "segment") if k in users]
+    for key, group in users.groupby([users[k].astype(str) for k in keys], sort=True):
+        claim, metric = key[0], key[1]
+        segment = key[2] if len(key) > 2 else "all_ages"
+        label = f"{CLAIM_LABELS.get(claim, claim)}: {METRIC_LABELS.get(metric, metric)}"
+        if segment != "all_ages":
+            label += f" ({SEGMENT_LABELS.get(segment, segment)})"
         traces.append(dict(
             type="scatter", x=group["date"].to_numpy(), y=group["value"].to_numpy(),
-            mode="markers+lines", line=dict(dash="dot", width=1), name=label,
-            marker=dict(size=10, symbol=symbols.get(claim, "circle")),
+            mode="markers+lines" if len(group) > 1 else "markers",
+            line=dict(dash="dot", width=1), name=label,
+            marker=dict(size=10, symbol=CLAIM_SYMBOLS.get(claim, "circle")),
             customdata=group[["_metric", "_src", "_stitle", "_label"]].to_numpy(),
             meta={"kind": "claims", "claim_type": claim},
             hovertemplate=("<b>%{customdata[3]}</b>: %{y:,.4~g} people (%{customdata[0]})"
@@ -380,11 +454,15 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
 def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
                       colorbar_title: str, years: Sequence[int] | None = None,
                       log_colour: bool = False, animate: bool = True,
-                      aggregate: str = "latest") -> go.Figure:
+                      aggregate: str = "latest",
+                      prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+                      ) -> go.Figure:
     """A world map: each country shows its latest figure up to a year (``aggregate="sum"``:
     the sum of its figures up to that year, e.g. investments). With ``animate``, one frame
     per year and a slider (for static pages); else the last year only (for FigureWidget,
-    which has no frames). ``frame`` has geo, date, the value column and sources."""
+    which has no frames). ``frame`` has geo, date, the value column and sources.
+    ``prepare`` turns the rows known up to a year into the rows to draw (for investments:
+    ``metrics.counted_once``, so that a commitment counts once in every year's map)."""
     title = _esc(title)
     countries = frame[frame["geo"].astype(str).str.fullmatch(r"[A-Z]{3}")
                       & ~frame["geo"].astype(str).isin(["WLD", "EUU"])
@@ -400,14 +478,18 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
         if "claim_type" in countries else "")
     years = list(years or range(int(countries["date"].dt.year.min()),
                                 int(countries["date"].dt.year.max()) + 1))
-    by_geo = countries.groupby(countries["geo"].astype(str))
-    top = by_geo[value].sum().max() if aggregate == "sum" else countries[value].max()
+    drawn = prepare(countries) if prepare is not None else countries
+    by_geo = drawn.groupby(drawn["geo"].astype(str))
+    top = by_geo[value].sum().max() if aggregate == "sum" else drawn[value].max()
     positive = countries.loc[countries[value] > 0, value]
     zmax = float(np.log10(max(top, 1))) if log_colour else float(top)
     zmin = float(np.log10(max(positive.min(), 1))) if log_colour and len(positive) else 0.0
 
     def snapshot(year: int) -> dict:
         upto = countries[countries["date"].dt.year <= year]
+        if prepare is not None:
+            upto = prepare(upto)
+            upto = upto[upto[value].notna()].sort_values("date")
         grouped = upto.groupby(upto["geo"].astype(str))
         latest = grouped.tail(1).set_index(upto.loc[grouped.tail(1).index, "geo"].astype(str))
         shown = grouped[value].sum() if aggregate == "sum" else latest[value]
@@ -509,17 +591,19 @@ def workforce_figure(workforce: pd.DataFrame, *, title: str | None = None) -> go
     rows = rows.assign(_y=rows["_label"] + scope + " (" + rows["date"].dt.strftime("%Y") + ")",
                        _horizon=rows["horizon_years"].map(
                            lambda h: f"over {h:g} years" if pd.notna(h) else ""),
-                       _employer=rows["employer"].astype(str))
+                       _employer=rows["employer"].astype(str), _range=range_notes(rows))
     traces = []
     for metric, group in rows.groupby(rows["metric"].astype(str), sort=True):
         label = METRIC_LABELS.get(metric, metric)
         traces.append(dict(
             type="bar", y=group["_y"].to_numpy(), x=group["value"].to_numpy(), orientation="h",
             name=label, meta={"kind": "workforce", "metric": metric},
-            customdata=group[["_day", "_claim", "_src", "_horizon", "_employer"]].to_numpy(),
+            customdata=group[["_day", "_claim", "_src", "_horizon", "_employer",
+                              "_range"]].to_numpy(),
             hovertemplate=("<b>%{y}</b><br>%{x:,} people " + label
                            + " %{customdata[3]}<br>%{customdata[4]} · %{customdata[0]}"
-                           "<br>%{customdata[1]} · %{customdata[2]}<extra></extra>")))
+                           "%{customdata[5]}<br>%{customdata[1]} · %{customdata[2]}"
+                           "<extra></extra>")))
     categories = list(dict.fromkeys(rows["_y"]))[::-1]
     return _figure(traces, layout=dict(
         template=TEMPLATE, title=dict(text=title), barmode="overlay",
@@ -529,10 +613,11 @@ def workforce_figure(workforce: pd.DataFrame, *, title: str | None = None) -> go
                    automargin=True)))
 
 def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Stacked bars of announced investments in USD by place and category.
+    """Stacked bars (linear axis) of announced investments in USD by place and category.
 
-    ``investments`` carries ``amount_usd`` (``metrics.to_usd``); rows without an amount are
-    counted in the subtitle, not drawn.
+    ``investments`` carries ``amount_usd`` (``metrics.to_usd``) and should be counted once
+    (``metrics.counted_once``): the hover then gives the number of sources and the range
+    where they disagree. Rows without an amount are counted in the subtitle, not drawn.
     """
     title = _esc(title or "Announced investments by place and purpose (USD)")
     quantified = investments[investments["amount_usd"].notna()]
@@ -541,7 +626,8 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
         return empty_figure("No investment amounts match this selection.", title)
     quantified = with_hover(quantified)
     quantified = quantified.assign(_month=quantified["date"].dt.strftime("%b %Y"),
-                                   _fx=quantified["fx_year"].astype("string").fillna(""))
+                                   _fx=quantified["fx_year"].astype("string").fillna(""),
+                                   _range=range_notes(quantified, "USD "))
     order = (quantified.groupby("_label")["amount_usd"].sum().sort_values(ascending=False)
              .index.tolist())
     traces = []
@@ -549,16 +635,18 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
         traces.append(dict(
             type="bar", x=group["_label"].to_numpy(), y=group["amount_usd"].to_numpy(),
             name=category.replace("_", " "), meta={"kind": "investments", "category": category},
-            customdata=group[["_month", "_money", "_fx", "_scope", "_src", "_claim"]].to_numpy(),
+            customdata=group[["_month", "_money", "_fx", "_scope", "_src", "_claim",
+                              "_range"]].to_numpy(),
             hovertemplate=("<b>%{x}</b>: %{customdata[3]}<br>USD %{y:,.4~s} (%{customdata[1]} at "
-                           "%{customdata[2]} average rate)<br>announced %{customdata[0]} · "
-                           "%{customdata[5]}<br>%{customdata[4]}<extra></extra>")))
+                           "%{customdata[2]} average rate)%{customdata[6]}<br>announced "
+                           "%{customdata[0]} · %{customdata[5]}<br>%{customdata[4]}"
+                           "<extra></extra>")))
     subtitle = (f"{unquantified} further commitment{'s' if unquantified != 1 else ''} without "
                 "a stated amount not drawn" if unquantified else "")
     return _figure(traces, layout=dict(
         template=TEMPLATE, barmode="stack",
         title=dict(text=title + (f"<br><sup>{subtitle}</sup>" if subtitle else "")),
-        yaxis=dict(title=dict(text="USD (converted at the yearly average rate)"), type="log"),
+        yaxis=dict(title=dict(text="USD (converted at the yearly average rate)")),
         xaxis=dict(title=dict(text=""), categoryorder="array", categoryarray=order)))
 
 # ---------------------------------------------------------------- events & pressure

@@ -77,10 +77,14 @@ def distinct_events(events: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- growth
 
 
-SERIES_KEYS = ("geo", "metric", "product")
+SERIES_KEYS = ("geo", "product", "metric", "segment")
+"""One series: a place, product, metric and segment (``x-seriesKey`` of the users schema)."""
+LINE_KEYS = (*SERIES_KEYS, "claim_type")
+"""Figures that a line, a growth rate or a "change since" may join: one series, one claim
+type (a press figure and a government figure are never joined)."""
 
 
-def period_growth(frame: pd.DataFrame, by: Iterable[str] = SERIES_KEYS) -> pd.DataFrame:
+def period_growth(frame: pd.DataFrame, by: Iterable[str] = LINE_KEYS) -> pd.DataFrame:
     """Change from each figure to the next of the same series: absolute, percent, per year.
 
     A series is one geo, metric and product; figures of the same date (several sources)
@@ -116,7 +120,7 @@ def cagr_between(frame: pd.DataFrame, start: str | pd.Timestamp,
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     rows = []
     window = frame[(frame["date"] >= start) & (frame["date"] <= end)]
-    keys = [k for k in ("geo", "metric", "product") if k in frame]
+    keys = [k for k in LINE_KEYS if k in frame]
     for key, group in window.groupby(keys, observed=True):
         by_date = group.groupby("date")["value"].mean().sort_index()
         if len(by_date) < 2:
@@ -129,10 +133,10 @@ def cagr_between(frame: pd.DataFrame, start: str | pd.Timestamp,
 
 
 def change_since(frame: pd.DataFrame, base_date: str | pd.Timestamp) -> pd.DataFrame:
-    """``frame`` with ``change_pct``: each value against its series' last figure on or
-    before ``base_date`` (series without one are dropped)."""
+    """``frame`` with ``change_pct``: each value against the last figure of its series and
+    claim type (``LINE_KEYS``) on or before ``base_date``; rows without one are dropped."""
     base_date = pd.Timestamp(base_date)
-    keys = [k for k in ("geo", "metric", "product") if k in frame]
+    keys = [k for k in LINE_KEYS if k in frame]
     base = (frame[frame["date"] <= base_date].sort_values("date")
             .groupby(keys, observed=True)["value"].last().rename("base_value"))
     out = frame.join(base, on=keys, how="inner")
@@ -215,79 +219,322 @@ def from_usd(amount_usd: float, currency: str, year: int, fx: pd.DataFrame) -> f
     return amount_usd * float(rate.iloc[0])
 
 
-# ---------------------------------------------------------------- status history
+# ---------------------------------------------------------------- restriction episodes
 
 STATUS_LEVELS = ["no national restriction", "ban lifted", "partial restrictions",
                  "temporarily blocked", "banned nationwide"]
 STATUS_OF_TYPE = {"ban": "banned nationwide", "temporary_block": "temporarily blocked",
                   "partial_ban": "partial restrictions"}
 _RANK = {s: i for i, s in enumerate(STATUS_LEVELS)}
+NATIONWIDE_TYPES = ("ban", "temporary_block")
+RESTRICTION_TYPES = (*NATIONWIDE_TYPES, "partial_ban")
+NEVER_IN_FORCE = ("blocked_by_court", "superseded", "revoked")
+"""A measure with one of these statuses and no sourced end never took effect."""
+CONFIRM_GAP = pd.Timedelta(days=400)
+"""A later block without an end joins an open block of the same place when it comes at most
+this long after the last confirmation (bans join at any distance: they hold until lifted)."""
+
+EPISODE_COLUMNS = ["episode_id", "geo", "subdivision", "scope_kind", "event_type", "status",
+                   "scope", "start", "start_precision", "end", "end_sourced", "ended_by",
+                   "last_confirmed", "in_force", "event_id", "event_ids", "title",
+                   "source_id"]
 
 
-def status_history(events: pd.DataFrame) -> pd.DataFrame:
-    """Spells of restriction per geo: ``geo``, ``status``, ``start``, ``end`` (NaT: open), and
-    the ``event_id``, ``title`` and ``source_id`` of the event behind each spell.
+def _period_end(date: pd.Timestamp, precision: str) -> pd.Timestamp:
+    """The last day of the period a date stands for (its own day for day precision)."""
+    if precision == "month":
+        return date + pd.offsets.MonthEnd(0)
+    if precision == "quarter":
+        return date + pd.offsets.QuarterEnd(0)
+    if precision == "year":
+        return date + pd.offsets.YearEnd(0)
+    return date
 
-    Rules for a nationwide ban or a temporary block, in order: its ``end_date``; if none and
-    its status is ``in_force``, open; if it was blocked by a court, revoked or superseded,
-    it never took effect and is skipped; else until the next ``ban_lifted`` of the same geo
-    (for one not known to be lifted: when no other ban or block started in between); else
-    a ban stays open and a block
-    counts for its own month only (an unknown end is not extended). Partial restrictions
-    (device bans, age limits, feature bans; national or sub-national) last until their
-    end_date, or stay open unless revoked, lifted, expired or blocked by a court. The end of
-    a ban or block opens a "ban lifted" spell. Rows that only add a source are ignored.
+
+def restriction_episodes(events: pd.DataFrame,
+                         as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Restriction episodes: one row per continuous ban, block or partial restriction.
+
+    Rules (documented in ``tiktok_data/README.md``):
+
+    - Rows that only add a source (``same_event_as``) join their root; their end date
+      counts when the root has none.
+    - Nationwide bans and temporary blocks of one place (and subdivision) are one episode
+      until it ends: a later row with no end of its own and no lift in between confirms the
+      open episode instead of starting one (Afghanistan's three orders of 2022 are one
+      episode from April; a block confirms a block only within ``CONFIRM_GAP``). A row with
+      its own end date is its own episode. Partial restrictions (device bans, age limits,
+      feature bans) are one episode each.
+    - An episode ends at its ``end_date``, else at the first later ``ban_lifted`` event of
+      the same place (nationwide lifts end nationwide episodes; a lift with no open
+      nationwide episode ends the latest open partial one). ``end_sourced`` says so.
+    - A measure blocked by a court, revoked or superseded with no sourced end never took
+      effect: status ``never in force``, ``in_force`` False, and it is never drawn as a
+      range.
+    - With no sourced end: ``status_after`` in_force means in force on the data's as-of date
+      (``status`` "in force"); otherwise the end is not sourced (``status`` "end not
+      sourced") and the episode is known to hold only up to ``last_confirmed``, the last
+      date a row of it confirms (at least the end of its start's period).
     """
     reg = distinct_events(events)
-    reg = reg[reg["category"].astype(str) == "regulatory"].sort_values("date")
-    spells = []
-    for geo, group in reg.groupby(reg["geo"].astype(str)):
+    reg = reg[reg["category"].astype(str) == "regulatory"]
+    linked_end = _linked_end_dates(events)
+    as_of = pd.Timestamp(as_of) if as_of is not None else events["date"].max()
+    rows: list[dict] = []
+    if reg.empty:
+        return pd.DataFrame(columns=EPISODE_COLUMNS)
+    subdiv = reg["subdivision"].astype("string").fillna("")
+    for (geo, sub), group in reg.groupby([reg["geo"].astype(str), subdiv], sort=True):
+        group = group.sort_values(["date", "event_id"])
         kinds = group["event_type"].astype(str)
-        lifts = group.loc[kinds == "ban_lifted", "date"].tolist()
-        starts = group.loc[kinds.isin(["ban", "temporary_block"]), "date"].tolist()
-        for row in group.itertuples():
-            kind, status_after = str(row.event_type), str(row.status_after)
-            status = STATUS_OF_TYPE.get(kind)
-            if status is None:
+        lifts = group[kinds == "ban_lifted"]
+        used_lifts: set[str] = set()
+        nationwide: dict | None = None
+        partial: list[dict] = []
+        for row in group[kinds.isin(RESTRICTION_TYPES)].itertuples():
+            kind = str(row.event_type)
+            end = row.end_date if pd.notna(row.end_date) else linked_end.get(row.event_id)
+            status_after = str(row.status_after)
+            confirm = _period_end(row.date, str(row.date_precision))
+            if (kind in NATIONWIDE_TYPES and nationwide is not None and pd.isna(end)
+                    and pd.isna(nationwide["end"]) and nationwide["in_force"]
+                    and (kind == "ban" or row.date - nationwide["last_confirmed"]
+                         <= CONFIRM_GAP)
+                    and not _lift_between(lifts, nationwide["start"], row.date)):
+                nationwide["event_ids"].append(row.event_id)  # confirms the open episode
+                nationwide["last_confirmed"] = max(nationwide["last_confirmed"], confirm)
+                nationwide["status_after"] = status_after
+                if kind == "ban":
+                    nationwide["event_type"] = "ban"
+                if pd.notna(end):
+                    nationwide["end"] = end
                 continue
-            end = row.end_date
-            if pd.isna(end) and kind != "partial_ban":
-                if status_after in ("blocked_by_court", "revoked", "superseded"):
-                    continue  # never took effect, or replaced by a later measure
-                if status_after != "in_force":
-                    lift = next((d for d in lifts if d >= row.date), None)
-                    blocked_again = lift is not None and status_after != "lifted" and any(
-                        row.date < d < lift for d in starts)
-                    if lift is not None and not blocked_again:
-                        end = lift
-                    elif kind == "temporary_block":
-                        end = row.date + pd.offsets.MonthEnd(0)
-            elif pd.isna(end) and status_after in ("revoked", "lifted", "blocked_by_court",
-                                                   "expired"):
-                end = row.date  # known not to hold, end unknown: counts only that day
-            cause = (row.event_id, getattr(row, "title", None), getattr(row, "source_id", None))
-            spells.append((geo, status, row.date, end, *cause))
-            if kind in ("ban", "temporary_block") and pd.notna(end):
-                spells.append((geo, "ban lifted", end, pd.NaT, *cause))
-    return pd.DataFrame(spells, columns=["geo", "status", "start", "end", "event_id", "title",
-                                         "source_id"])
+            episode = dict(geo=geo, subdivision=sub, event_type=kind, start=row.date,
+                           start_precision=str(row.date_precision), end=end,
+                           scope=_text(getattr(row, "scope", "")), ended_by=None,
+                           last_confirmed=confirm, status_after=status_after,
+                           in_force=not (pd.isna(end) and status_after in NEVER_IN_FORCE),
+                           event_id=row.event_id, event_ids=[row.event_id],
+                           title=_text(getattr(row, "title", "")),
+                           source_id=_text(getattr(row, "source_id", "")))
+            rows.append(episode)
+            if kind in NATIONWIDE_TYPES:
+                nationwide = episode
+            else:
+                partial.append(episode)
+        _end_at_lifts(rows, geo, sub, lifts, used_lifts)
+    out = pd.DataFrame([_finish(e, as_of) for e in rows], columns=EPISODE_COLUMNS)
+    return out.sort_values(["start", "geo", "episode_id"]).reset_index(drop=True)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float)
+                                                      and math.isnan(value)) else str(value)
+
+
+def _linked_end_dates(events: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Root event id -> the latest end date given by a row that adds a source to it."""
+    if "same_event_as" not in events:
+        return {}
+    linked = events[events["same_event_as"].astype("string").fillna("") != ""]
+    linked = linked[linked["end_date"].notna()]
+    return linked.groupby(linked["same_event_as"].astype(str))["end_date"].max().to_dict()
+
+
+def _lift_between(lifts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+    return bool(((lifts["date"] >= start) & (lifts["date"] <= end)).any())
+
+
+def _end_at_lifts(episodes: list[dict], geo: str, sub: str, lifts: pd.DataFrame,
+                  used: set[str]) -> None:
+    """End open episodes of one place at the lifting events that follow them: a lift belongs
+    to the latest episode that took effect before it, and ends it if it is still open (so a
+    2024 lift never ends a 2019 block when another block started in between)."""
+    mine = [e for e in episodes if e["geo"] == geo and e["subdivision"] == sub
+            and e["in_force"]]
+    for lift in lifts.itertuples():
+        before = [e for e in mine
+                  if e["start"] <= _period_end(lift.date, str(lift.date_precision))]
+        if not before or lift.event_id in used:
+            continue
+        target = max(before, key=lambda e: e["start"])
+        if pd.notna(target["end"]) or target["status_after"] == "in_force":
+            continue
+        used.add(lift.event_id)
+        target["end"] = max(lift.date, target["start"])
+        target["ended_by"] = lift.event_id
+
+
+def _finish(e: dict, as_of: pd.Timestamp) -> dict:
+    """Status, ``end_sourced`` and id of one episode."""
+    end = e["end"]
+    if not e["in_force"]:
+        status = "never in force"
+    elif pd.notna(end):
+        status = "ended"
+    elif e["status_after"] in ("in_force", "pending"):
+        status = "in force"
+    else:
+        status = "end not sourced"
+    last = e["last_confirmed"]
+    if status == "in force":
+        last = max(last, as_of)
+    elif pd.notna(end):
+        last = max(end, e["start"])
+    scope_kind = ("nationwide" if e["event_type"] in NATIONWIDE_TYPES and not e["subdivision"]
+                  else "subnational" if e["subdivision"] else "partial")
+    return {**e, "episode_id": f"{e['geo']}:{e['event_id']}", "status": status,
+            "end_sourced": bool(pd.notna(end)), "last_confirmed": last,
+            "scope_kind": scope_kind, "event_ids": " ".join(e["event_ids"])}
+
+
+def episodes_in(episodes: pd.DataFrame, *, geos: Iterable[str] | None = None,
+                start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None,
+                event_types: Iterable[str] | None = None) -> pd.DataFrame:
+    """Episodes of ``geos`` and ``event_types`` that overlap [start, end]."""
+    mask = pd.Series(True, index=episodes.index)
+    if geos is not None:
+        mask &= episodes["geo"].astype(str).isin(list(geos))
+    if event_types is not None:
+        mask &= episodes["event_type"].astype(str).isin(list(event_types))
+    stop = episodes["end"].fillna(episodes["last_confirmed"])
+    if start is not None:
+        mask &= stop >= pd.Timestamp(start)
+    if end is not None:
+        mask &= episodes["start"] <= pd.Timestamp(end)
+    return episodes[mask]
+
+
+def episode_level(episodes: pd.DataFrame) -> pd.Series:
+    """The status-map label of each episode (banned nationwide, temporarily blocked, ...)."""
+    label = episodes["event_type"].astype(str).map(STATUS_OF_TYPE)
+    return label.where(episodes["scope_kind"] == "nationwide", "partial restrictions")
 
 
 def status_on(events: pd.DataFrame, when: str | pd.Timestamp,
-              spells: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Strongest status holding on ``when`` per geo (geos with no restriction omitted);
-    ``spells`` may be given precomputed (``status_history(events)``)."""
+              episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Strongest restriction holding on ``when`` per geo (geos with none omitted), with
+    ``since`` the start of that continuous episode and ``end_sourced``; a place whose last
+    nationwide episode ended before ``when`` shows "ban lifted". ``episodes`` may be given
+    precomputed (``restriction_episodes(events)``)."""
     when = pd.Timestamp(when)
-    spells = status_history(events) if spells is None else spells
-    active = spells[(spells["start"] <= when) & (spells["end"].isna() | (spells["end"] >= when))]
-    if active.empty:
-        return pd.DataFrame(columns=["geo", "status", "level", "since", "event_id", "title",
-                                     "source_id"])
-    active = active.assign(level=active["status"].map(_RANK))
-    best = active.sort_values(["geo", "level", "start"]).groupby("geo").tail(1)
-    out = best.rename(columns={"start": "since"})[["geo", "status", "level", "since",
-                                                   "event_id", "title", "source_id"]]
-    return out.reset_index(drop=True)
+    eps = restriction_episodes(events) if episodes is None else episodes
+    columns = ["geo", "status", "level", "since", "until", "end_sourced", "event_id",
+               "title", "source_id"]
+    eps = eps[eps["in_force"].astype(bool)]
+    holds = (eps["start"] <= when) & (eps["last_confirmed"] >= when)
+    active = eps[holds].assign(status=episode_level(eps[holds]))
+    lifted = eps[(eps["scope_kind"] == "nationwide") & eps["end_sourced"]
+                 & (eps["end"] < when)]
+    lifted = lifted.sort_values("end").groupby("geo").tail(1)
+    lifted = lifted[~lifted["geo"].isin(active["geo"])]
+    lifted = lifted.assign(status="ban lifted", start=lifted["end"])
+    both = pd.concat([active, lifted], ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(columns=columns)
+    both = both.assign(level=both["status"].map(_RANK),
+                       until=both["end"].where(both["end_sourced"]))
+    # the strongest level; among its overlapping episodes the earliest start ("since")
+    best = (both.sort_values(["geo", "level", "start"], ascending=[True, True, False])
+            .groupby("geo").tail(1))
+    return best.rename(columns={"start": "since"})[columns].reset_index(drop=True)
+
+
+def restrictions_at_a_glance(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes that took effect, as a reader's table: place, scope, from, to (or why
+    there is no date), status and the event behind it."""
+    eps = episodes[episodes["in_force"].astype(bool)].copy()
+    to = eps["end"].dt.strftime("%Y-%m-%d")
+    last = eps["last_confirmed"].dt.strftime("%Y-%m-%d")
+    to = to.where(eps["end_sourced"], np.where(
+        eps["status"] == "in force", "in force (no end reported)",
+        "end not sourced (last confirmed " + last + ")"))
+    eps["to"] = to
+    eps["from"] = eps["start"].dt.strftime("%Y-%m-%d")
+    eps["restriction"] = episode_level(eps)
+    return eps.sort_values(["scope_kind", "start", "geo"],
+                           key=lambda s: s.map({"nationwide": 0, "partial": 1,
+                                                "subnational": 2}) if s.name == "scope_kind"
+                           else s).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- commitments counted once
+
+QUALITY_RANK = {"primary": 0, "major_outlet": 1, "secondary": 2, "weak": 3}
+PRECISION_RANK = {"day": 0, "month": 1, "quarter": 2, "year": 3}
+AGREE_TOLERANCE = 0.05
+"""Linked amounts within 5 % of each other (after conversion) agree."""
+
+
+def commitment_groups(frame: pd.DataFrame, id_column: str = "fact_id") -> pd.Series:
+    """The root id of each row: itself, or the row its ``same_commitment_as`` chain reaches."""
+    ids = frame[id_column].astype(str)
+    parent = dict(zip(ids, frame["same_commitment_as"].astype("string").fillna(""),
+                      strict=True))
+
+    def root(fid: str) -> str:
+        seen = {fid}
+        while parent.get(fid):
+            fid = str(parent[fid])
+            if fid in seen:
+                break
+            seen.add(fid)
+        return fid
+
+    return pd.Series([root(f) for f in ids], index=frame.index, name="commitment_id")
+
+
+def counted_once(frame: pd.DataFrame, value: str = "amount_usd",
+                 id_column: str = "fact_id") -> pd.DataFrame:
+    """One row per commitment that counts: rows linked by ``same_commitment_as`` become one
+    (the best-sourced row: primary over major outlet over secondary over weak, then the most
+    precise date), and a commitment that a later one ``supersedes`` (includes or replaces) is
+    dropped. Adds ``commitment_id``, ``sources`` (rows behind it), ``row_ids``, ``value_low``
+    and ``value_high`` (the range of the rows' values) and ``disagree`` (the values differ by
+    more than 5 %)."""
+    if frame.empty:
+        return frame.assign(commitment_id=pd.Series(dtype="string"), sources=0, row_ids="",
+                            value_low=np.nan, value_high=np.nan, disagree=False)
+    groups = commitment_groups(frame, id_column)
+    out = frame.assign(commitment_id=groups)
+    superseded_rows = set(out["supersedes"].astype("string").dropna().astype(str))
+    superseded = set(groups[frame[id_column].astype(str).isin(superseded_rows)])
+    quality = (out["source_quality"].astype(str).map(QUALITY_RANK)
+               if "source_quality" in out else pd.Series(0, index=out.index))
+    precision = out["date_precision"].astype(str).map(PRECISION_RANK)
+    ranked = out.assign(_q=quality.fillna(9), _p=precision.fillna(9))
+    ranked = ranked.sort_values(["commitment_id", "_q", "_p", id_column])
+    grouped = ranked.groupby("commitment_id", sort=False)
+    best = grouped.head(1).set_index("commitment_id")
+    stats = pd.DataFrame({
+        "sources": grouped.size(),
+        "row_ids": grouped[id_column].agg(lambda s: " ".join(sorted(map(str, s)))),
+        "value_low": grouped[value].min(),
+        "value_high": grouped[value].max(),
+    })
+    best = best.join(stats).drop(columns=["_q", "_p"])
+    spread = (best["value_high"] - best["value_low"]) / best["value_high"]
+    best["disagree"] = (spread > AGREE_TOLERANCE).fillna(False)
+    best = best[~best.index.isin(superseded)]
+    return best.reset_index().sort_values(["date", "commitment_id"]).reset_index(drop=True)
+
+
+def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
+    """Per place: commitments counted once (see :func:`counted_once`), how many state an
+    amount, and their USD total; ``total_low``/``total_high`` give the range where linked
+    sources disagree. Rounded to the million."""
+    once = counted_once(investments)
+    key = "geo_name" if "geo_name" in once else "geo"
+    grouped = once.groupby(once[key].astype(str))
+    out = pd.DataFrame({
+        "commitments": grouped.size(),
+        "with_amount": grouped["amount_usd"].count(),
+        "total_usd": grouped["amount_usd"].sum(min_count=1).round(-6),
+        "total_low": grouped["value_low"].sum(min_count=1).round(-6),
+        "total_high": grouped["value_high"].sum(min_count=1).round(-6),
+        "disagree": grouped["disagree"].any(),
+    }).rename_axis(key).reset_index()
+    return out.sort_values(["total_usd", key], ascending=[False, True]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- pressure index
@@ -422,18 +669,6 @@ def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame,
     latest = latest_tiktok_users(users) if latest is None else latest
     latest = latest.drop(columns=[c for c in ("pressure",) if c in latest])
     return totals.merge(latest, on="geo", how="inner").rename(columns={"value": "users"})
-
-
-def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
-    """Per place: commitments, how many state an amount, and their USD total (rounded)."""
-    key = "geo_name" if "geo_name" in investments else "geo"
-    grouped = investments.groupby(investments[key].astype(str))
-    out = pd.DataFrame({
-        "commitments": grouped.size(),
-        "with_amount": grouped["amount_usd"].count(),
-        "total_usd": grouped["amount_usd"].sum().round(-6),
-    }).rename_axis(key).reset_index()
-    return out.sort_values(["total_usd", key], ascending=[False, True]).reset_index(drop=True)
 
 
 def pressure_ranking(events: pd.DataFrame, fx: pd.DataFrame, regions: pd.DataFrame,

@@ -143,6 +143,10 @@ def _in_region(frame: pd.DataFrame, atlas: Atlas, region: str, start: int,
                                start=f"{start}-01-01", end=f"{end}-12-31")
 
 
+def _places(n: int) -> str:
+    return f"{n} place{'s' if n != 1 else ''}"
+
+
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
@@ -159,11 +163,14 @@ def growth(atlas: Atlas, region: str = metrics.ALL, countries: Sequence[str] = (
         geos = list(countries) or [c for _, c in atlas.geo_options(atlas.users, region)]
         rows = metrics.filter_rows(atlas.users, geos=geos, start=f"{start}-01-01",
                                    end=f"{end}-12-31", metric=metric, product="tiktok")
+        period = dict(start=f"{start}-01-01", end=f"{end}-12-31")
         events = metrics.distinct_events(metrics.filter_rows(
-            atlas.events, geos=rows["geo"].unique(), start=f"{start}-01-01", end=f"{end}-12-31",
+            atlas.events, geos=rows["geo"].unique(), **period,
             category="regulatory", event_type=list(widgets.DEFAULT_EVENT_TYPES)))
+        episodes = metrics.episodes_in(atlas.episodes, geos=rows["geo"].unique(), **period,
+                                       event_types=list(widgets.DEFAULT_EVENT_TYPES))
         label = figures.METRIC_LABELS.get(metric, "all user metrics")
-        fig = figures.growth_figure(rows, events, controls=True,
+        fig = figures.growth_figure(rows, events, episodes=episodes, controls=True,
                                     title=f"TikTok {label}, "
                                           f"{region if region != 'All' else 'all regions'}")
         latest = metrics.latest_per_geo(rows)
@@ -222,13 +229,16 @@ def workforce(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
     """Headcount, hiring plans and job cuts by place."""
 
     def static() -> StaticView:
-        rows = _in_region(atlas.workforce, atlas, region, start, end)
+        rows = metrics.counted_once(_in_region(atlas.workforce, atlas, region, start, end),
+                                    value="value")
         fig = figures.workforce_figure(rows)
         _add_trace_menu(fig, "metric", "All kinds")
         return StaticView("workforce", fig, rows.sort_values(["geo_name", "date"]),
                           ("geo_name", "date", "employer", "metric", "value", "horizon_years",
-                           "scope", "claim_type", "source_publisher", "source_title"), rows,
-                          summary=f"{len(rows)} workforce figures; "
+                           "scope", "claim_type", "sources", "source_publisher",
+                           "source_title"), rows,
+                          summary=f"{len(rows)} workforce figures (a plan reported by several "
+                                  "sources counts once); "
                                   f"{int(rows['value'].isna().sum())} have no number in their "
                                   "source and appear only in the table.")
 
@@ -241,15 +251,19 @@ def investments(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
     """Announced investments in USD by place and purpose."""
 
     def static() -> StaticView:
-        rows = _in_region(atlas.investments, atlas, region, start, end)
+        rows = metrics.counted_once(_in_region(atlas.investments, atlas, region, start, end))
         fig = figures.investments_figure(rows)
         _add_trace_menu(fig, "category", "All purposes")
         return StaticView("investments", fig, rows.sort_values(["geo_name", "date"]),
                           ("geo_name", "date", "investor", "category", "amount", "currency",
-                           "amount_usd", "scope", "claim_type", "source_publisher",
-                           "source_title"), rows,
-                          summary="Amounts in their own currency are converted at the yearly "
-                                  "average rate of the announcement year.")
+                           "amount_usd", "value_low", "value_high", "sources", "scope",
+                           "claim_type", "source_publisher", "source_title"), rows,
+                          summary="Each commitment counts once: several sources for one "
+                                  "announcement are one bar (the best-sourced figure, with the "
+                                  "range where they disagree), and a figure that includes or "
+                                  "replaces an earlier one replaces it. Amounts in their own "
+                                  "currency are converted at the yearly average rate of the "
+                                  "announcement year.")
 
     return _view(widgets.InvestmentExplorer, atlas, "investments", static, region=region,
                  start=start, end=end)
@@ -259,11 +273,14 @@ def investments_map(atlas: Atlas, category: str = metrics.ALL) -> widgets.Explor
     """Investments summed per country on a map (year slider in reports)."""
 
     def static() -> StaticView:
-        rows = metrics.filter_rows(atlas.investments, category=category)
-        rows = rows[rows["amount_usd"].notna()].sort_values("date")
+        rows = metrics.filter_rows(atlas.investments, category=category).sort_values("date")
         fig = figures.choropleth_figure(
             rows, value="amount_usd", aggregate="sum", log_colour=True, colorbar_title="USD",
-            title="Announced investments by country (USD, summed up to each year)")
+            prepare=metrics.counted_once,
+            title="Announced investments by country (USD, each commitment counted once, "
+                  "up to each year)")
+        rows = metrics.counted_once(rows)
+        rows = rows[rows["amount_usd"].notna()]
         totals = metrics.investment_totals(rows)
         return StaticView("investments-map", fig, totals,
                           ("geo_name", "commitments", "with_amount", "total_usd"), rows,
@@ -299,18 +316,21 @@ def status_map(atlas: Atlas, start: int = 2018, end: int = 2026) -> widgets.Expl
     """Strongest national restriction per country at the end of each year."""
 
     def static() -> StaticView:
-        spells = metrics.status_history(atlas.events_raw)
+        episodes = atlas.episodes
         statuses = {y: metrics.with_sources(metrics.status_on(atlas.events_raw, f"{y}-12-31",
-                                                              spells), atlas.sources)
+                                                              episodes), atlas.sources)
                     for y in range(start, end + 1)}
         fig = figures.status_map_figure(statuses, atlas.regions)
         last = metrics.with_geo_names(statuses[end], atlas.regions).sort_values(
             ["level", "geo_name"], ascending=[False, True])
-        spells = metrics.with_geo_names(spells, atlas.regions)
-        return StaticView("status-map", fig, last, ("geo_name", "status", "since", "title",
-                                                    "source_publisher", "source_title"),
-                          spells, summary=f"At the end of {end}: " + ", ".join(
-                              f"{n} {s}" for s, n in last["status"].value_counts().items()) + ".")
+        counts = last["status"].value_counts()
+        return StaticView("status-map", fig, last, ("geo_name", "status", "since", "until",
+                                                    "end_sourced", "title", "source_publisher",
+                                                    "source_title"),
+                          episodes, summary=f"At the end of {end}: " + ", ".join(
+                              f"{_places(n)} {s}" for s, n in counts.items()) + ". "
+                          "A restriction whose end no source gives counts only up to the last "
+                          "event that confirms it.")
 
     return _view(widgets.StatusMapExplorer, atlas, "status-map", static, year=end)
 

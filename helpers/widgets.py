@@ -405,7 +405,11 @@ class GrowthExplorer(Explorer):
                                      end=end, category="regulatory",
                                      event_type=list(c["event_types"].value))
         events = metrics.distinct_events(events)
-        return figures.growth_figure(selection, events, y=c["y"].value, log_y=c["log_y"].value)
+        episodes = metrics.episodes_in(self.atlas.episodes, geos=c["countries"].value,
+                                       start=start, end=end,
+                                       event_types=list(c["event_types"].value))
+        return figures.growth_figure(selection, events, episodes=episodes, y=c["y"].value,
+                                     log_y=c["log_y"].value)
 
     def empty_message(self) -> str:
         if not self.controls["countries"].value:
@@ -506,7 +510,8 @@ class WorkforceExplorer(Explorer):
     notebook = "02-workforce-and-investment"
     filename = "tiktok-workforce-selection.csv"
     table_columns = ("geo_name", "date", "employer", "metric", "value", "horizon_years", "scope",
-                     "claim_type", "source_publisher", "source_title", "note")
+                     "claim_type", "sources", "row_ids", "source_publisher", "source_title",
+                     "note")
 
     def __init__(self, atlas: Atlas, region: str = ALL, metric: str = ALL,
                  employer: str = ALL, start: int = 2018, end: int = 2026) -> None:
@@ -528,7 +533,7 @@ class WorkforceExplorer(Explorer):
         c = self.controls
         rows = self._region_period_rows(self.workforce, metric=c["metric"].value,
                                         employer=c["employer"].value)
-        return rows.sort_values(["geo_name", "date"])
+        return metrics.counted_once(rows, value="value").sort_values(["geo_name", "date"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         return figures.workforce_figure(selection)
@@ -543,7 +548,8 @@ class InvestmentExplorer(Explorer):
     notebook = "02-workforce-and-investment"
     filename = "tiktok-investments-selection.csv"
     table_columns = ("geo_name", "date", "investor", "category", "amount", "currency",
-                     "amount_usd", "horizon_years", "scope", "claim_type", "source_publisher",
+                     "amount_usd", "value_low", "value_high", "sources", "row_ids",
+                     "horizon_years", "scope", "claim_type", "source_publisher",
                      "source_title", "note")
 
     def __init__(self, atlas: Atlas, region: str = ALL, category: str = ALL,
@@ -563,7 +569,7 @@ class InvestmentExplorer(Explorer):
     def select(self) -> pd.DataFrame:
         rows = self._region_period_rows(self.investments,
                                         category=self.controls["category"].value)
-        return rows.sort_values(["geo_name", "date"])
+        return metrics.counted_once(rows).sort_values(["geo_name", "date"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         return figures.investments_figure(selection)
@@ -578,7 +584,8 @@ class InvestmentMapExplorer(Explorer):
     notebook = "02-workforce-and-investment"
     filename = "tiktok-investments-map.csv"
     table_columns = ("geo_name", "date", "category", "amount", "currency", "amount_usd",
-                     "scope", "claim_type", "source_publisher", "source_title")
+                     "sources", "row_ids", "scope", "claim_type", "source_publisher",
+                     "source_title")
 
     def __init__(self, atlas: Atlas, category: str = ALL, year: int = 2026) -> None:
         super().__init__(atlas)
@@ -597,6 +604,7 @@ class InvestmentMapExplorer(Explorer):
         c = self.controls
         rows = metrics.filter_rows(self.atlas.investments, end=f"{c['year'].value}-12-31",
                                    category=c["category"].value)
+        rows = metrics.counted_once(rows)
         return rows[rows["amount_usd"].notna()].sort_values(["geo_name", "date"])
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
@@ -674,12 +682,11 @@ class StatusMapExplorer(Explorer):
 
     notebook = "03-regulatory-pressure"
     filename = "tiktok-status-selection.csv"
-    table_columns = ("geo_name", "status", "since", "title", "source_publisher",
-                     "source_title")
+    table_columns = ("geo_name", "status", "since", "until", "end_sourced", "title",
+                     "source_publisher", "source_title")
 
     def __init__(self, atlas: Atlas, year: int = 2026) -> None:
         super().__init__(atlas)
-        self.spells = metrics.status_history(atlas.events_raw)
         self.controls["year"] = w.IntSlider(value=year, min=YEARS[0], max=YEARS[-1],
                                             description="End of", continuous_update=False)
         self._wire()
@@ -687,7 +694,7 @@ class StatusMapExplorer(Explorer):
 
     def select(self) -> pd.DataFrame:
         when = f"{self.controls['year'].value}-12-31"
-        status = metrics.status_on(self.atlas.events_raw, when, self.spells)
+        status = metrics.status_on(self.atlas.events_raw, when, self.atlas.episodes)
         status = metrics.with_sources(status, self.atlas.sources)
         return metrics.with_geo_names(status, self.atlas.regions).sort_values(
             ["level", "geo_name"], ascending=[False, True])

@@ -44,16 +44,21 @@ def _events() -> pd.DataFrame:
 
 
 def test_growth_figure_lines_markers_and_ranges() -> None:
-    fig = figures.growth_figure(_users(), _events())
+    episodes = metrics.restriction_episodes(_events(), as_of="2026-06-30")
+    fig = figures.growth_figure(_users(), _events(), episodes=episodes)
     users = [t for t in fig.data if t.meta["kind"] == "users"]
     marks = [t for t in fig.data if t.meta["kind"] == "events"]
-    assert [t.name for t in users] == ["India: monthly active users",
-                                       "United States: monthly active users"]
+    ranges = [t for t in fig.data if t.meta["kind"] == "episode"]
+    assert [t.name for t in users] == ["India: monthly active users · press report",
+                                       "United States: monthly active users · company claim"]
     assert list(users[1].y) == [26.7e6, 91e6]
     assert {t.meta["event_type"] for t in marks} == {"ban", "executive_order", "court_ruling"}
     assert all(t.yaxis == "y2" for t in marks)
-    assert len(fig.layout.shapes) == 1  # the nationwide ban as a shaded range
-    assert fig.layout.shapes[0].x0 == pd.Timestamp("2020-06-29")
+    assert len(ranges) == 1  # the nationwide ban in force, as a shaded range with hover
+    assert ranges[0].x[0] == pd.Timestamp("2020-06-29")
+    assert ranges[0].x[2] == pd.Timestamp("2026-06-30")  # in force: to the as-of date
+    assert "in force, no end reported" in ranges[0].text
+    assert not fig.layout.shapes
     assert fig.layout.yaxis.title.text == "people"
     assert fig.layout.template.layout.font.family.startswith("Inter")
     hover = users[1].hovertemplate
@@ -84,7 +89,9 @@ def test_empty_inputs_give_a_message_figure() -> None:
 
 def test_claims_figure_separates_claim_types() -> None:
     fig = figures.claims_figure(_users())
-    assert [t.name for t in fig.data] == ["company claim", "press report"]
+    assert [t.name for t in fig.data] == ["company claim: monthly active users",
+                                          "press report: monthly active users"]
+    assert fig.data[1].mode == "markers"  # a single figure is a point, never a line
 
 
 def test_timeline_and_controls(atlas: Atlas) -> None:
