@@ -12,13 +12,15 @@ from helpers.data import (
     frictionless_problems,
     load_table,
     table_names,
-    validate_package,
 )
 
 
 def _print_problems(problems: list[Problem], limit: int = 50) -> None:
-    print(f"{len(problems)} data problem{'s' if len(problems) != 1 else ''} found:",
-          file=sys.stderr)
+    n_err = sum(p.level == "error" for p in problems)
+    n_warn = len(problems) - n_err
+    what = [f"{n_err} data problem{'s' if n_err != 1 else ''}"] if n_err else []
+    what += [f"{n_warn} warning{'s' if n_warn != 1 else ''}"] if n_warn else []
+    print(f"{' and '.join(what)} found:", file=sys.stderr)
     for problem in problems[:limit]:
         print(f"  - {problem}", file=sys.stderr)
     if len(problems) > limit:
@@ -27,18 +29,29 @@ def _print_problems(problems: list[Problem], limit: int = 50) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate every table; one summary line on success, a list and exit 1 on failure."""
+    from helpers import checks
+
+    if args.rules:
+        for r in checks.RULES:
+            print(f"{r.name} ({r.level}): {r.reason}")
+        return 0
     started = time.perf_counter()
-    problems = validate_package(args.data_dir)
-    if not problems and not args.fast:
-        problems = frictionless_problems(args.data_dir)
-    if problems:
+    problems = checks.validate_package(args.data_dir)
+    if not checks.errors(problems) and not args.fast:
+        problems = frictionless_problems(args.data_dir) + problems
+    refused = checks.errors(problems)
+    warnings = [p for p in problems if p not in refused]
+    if refused:
         _print_problems(problems)
         return 1
     counts = {name: len(load_table(name, args.data_dir)) for name in table_names(args.data_dir)}
     total = sum(counts.values())
     detail = ", ".join(f"{name} {n}" for name, n in counts.items())
-    print(f"OK: {len(counts)} tables, {total} rows valid ({detail}) "
-          f"in {time.perf_counter() - started:.1f} s")
+    if warnings:
+        _print_problems(warnings)
+    print(f"OK: {len(counts)} tables, {total} rows valid ({detail}); {len(checks.RULES)} "
+          f"project rules checked, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+          f" in {time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -96,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="validate tiktok_data/ against datapackage.json")
     v.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")
     v.add_argument("--fast", action="store_true", help="skip the frictionless second opinion")
+    v.add_argument("--rules", action="store_true", help="list the project's rules and exit")
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("report", help="build the offline HTML reports")
     r.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")

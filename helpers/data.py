@@ -37,9 +37,11 @@ class Problem:
     line: int | None
     column: str | None
     message: str
+    rule: str | None = None
+    level: str = "error"
 
     def __str__(self) -> str:
-        where = self.file
+        where = self.file if self.level == "error" else f"warning: {self.file}"
         if self.line is not None:
             where += f", line {self.line}"
         if self.column:
@@ -390,6 +392,7 @@ def _parse_table(name: str, root: Path) -> tuple[pd.DataFrame, list[Problem]]:
         problems += _check_category_enums(schema, raw, lines, label)
     frame = pd.DataFrame(typed, index=raw.index)
     frame.attrs["lines"] = lines
+    frame.attrs["path"] = label
     problems += _check_dates(frame, lines, label)
     return frame, problems
 
@@ -502,15 +505,23 @@ def _problem_order(p: Problem) -> tuple:
     return (p.file, p.line or 0, p.column or "", p.message)
 
 
-def validate_package(data_dir: str | os.PathLike[str] | None = None) -> list[Problem]:
-    """Every problem of every table of the package (empty when it is valid)."""
+def parse_package(data_dir: str | os.PathLike[str] | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Every table of the package, typed and with its CSV line numbers
+    (``frame.attrs["lines"]``), and every schema problem found."""
     root = _resolve(data_dir)
     try:
         names = table_names(root)
     except DataValidationError as exc:
-        return exc.problems
-    _, problems = _load_validated(names, root)
-    return sorted(set(problems), key=_problem_order)
+        return {}, exc.problems
+    tables, problems = _load_validated(names, root)
+    return tables, sorted(set(problems), key=_problem_order)
+
+
+def validate_package(data_dir: str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Every schema problem of every table of the package (empty when it is valid); the
+    project's own rules are in :func:`helpers.checks.validate_package`."""
+    return parse_package(data_dir)[1]
 
 
 def frictionless_problems(data_dir: str | os.PathLike[str] | None = None) -> list[Problem]:
@@ -547,6 +558,7 @@ __all__ = [
     "fields",
     "frictionless_problems",
     "load_table",
+    "parse_package",
     "read_package",
     "resource",
     "table_names",

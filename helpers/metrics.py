@@ -236,8 +236,8 @@ this long after the last confirmation (bans join at any distance: they hold unti
 
 EPISODE_COLUMNS = ["episode_id", "geo", "subdivision", "scope_kind", "event_type", "status",
                    "scope", "start", "start_precision", "end", "end_sourced", "ended_by",
-                   "last_confirmed", "in_force", "event_id", "event_ids", "title",
-                   "source_id"]
+                   "last_confirmed", "in_force", "status_after", "event_id", "event_ids",
+                   "title", "source_id"]
 
 
 def _period_end(date: pd.Timestamp, precision: str) -> pd.Timestamp:
