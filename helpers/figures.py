@@ -501,8 +501,11 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
                     + count.astype(str) + " figure(s) up to " + str(year) + "<br>latest: "
                     + latest["_when"] + " · " + latest["_src"])
         else:
-            text = ("<b>" + latest["_label"] + "</b>: " + shown.map(_fmt_number) + "<br>as of "
-                    + latest["_when"] + "<br>" + latest["_claim"] + " · " + latest["_src"])
+            metric = (latest["metric"].astype(str).map(METRIC_LABELS).fillna("") + ", "
+                      if "metric" in latest else "")
+            text = ("<b>" + latest["_label"] + "</b>: " + shown.map(_fmt_number) + "<br>"
+                    + metric + "as of " + latest["_when"] + "<br>" + latest["_claim"] + " · "
+                    + latest["_src"])
         return dict(type="choropleth", locations=list(shown.index), z=np.asarray(z),
                     text=list(text), hoverinfo="text", zmin=zmin, zmax=zmax,
                     colorscale=get_colorscale("Blues"),
@@ -564,9 +567,13 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], regions: pd.DataFrame, 
         st = st[~st["geo"].astype(str).isin(["WLD", "EUU"]) & ~st["geo"].astype(str)
                 .str.startswith("X")]
         cause = (st["title"].map(_esc) if "title" in st else pd.Series("", index=st.index))
+        ends = (st["end_sourced"].astype(bool) if "end_sourced" in st
+                else pd.Series(True, index=st.index))
         text = [f"<b>{_esc(names.get(g, g))}</b><br>{_esc(s)} since {d:%d %b %Y}"
-                f"<br>{c}<br>{src}" for g, s, d, c, src in zip(
-                    st["geo"], st["status"], st["since"], cause, _source_lines(st), strict=True)]
+                f"{'' if e or s == 'ban lifted' else ' (no end sourced)'}"
+                f"<br>{c}<br>{src}" for g, s, d, e, c, src in zip(
+                    st["geo"], st["status"], st["since"], ends, cause, _source_lines(st),
+                    strict=True)]
         return dict(type="choropleth", locations=st["geo"].astype(str).tolist(),
                     z=[levels.index(s) + 0.5 for s in st["status"]], zmin=0, zmax=n,
                     colorscale=scale, text=text, hoverinfo="text",

@@ -152,6 +152,27 @@ def latest_per_geo(frame: pd.DataFrame, by: Iterable[str] = SERIES_KEYS) -> pd.D
     return ordered.groupby(keys, observed=True).tail(1).reset_index(drop=True)
 
 
+USER_METRIC_PREFERENCE = ("monthly_active_users", "dsa_monthly_active_recipients",
+                          "daily_active_users", "users_unspecified", "unique_visitors",
+                          "ad_reach_18plus")
+"""Which user metric stands for a place when no single metric is chosen (first available)."""
+
+
+def one_metric_per_geo(frame: pd.DataFrame,
+                       preference: Iterable[str] = USER_METRIC_PREFERENCE) -> pd.DataFrame:
+    """Rows of one metric and segment per geo: the first metric of ``preference`` the place
+    has any figure of, all ages before a narrower segment. Maps then show each place within
+    one definition, and say which."""
+    order = {m: i for i, m in enumerate(preference)}
+    rank = frame["metric"].astype(str).map(order)
+    segment = (frame["segment"].astype(str) != "all_ages").astype(int) if "segment" in frame \
+        else pd.Series(0, index=frame.index)
+    key = rank * 2 + segment
+    geo = frame["geo"].astype(str)
+    best = key.groupby(geo).transform("min")
+    return frame[rank.notna() & (key == best)]
+
+
 def share_of_population(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``population``, ``population_year`` and ``share_pct`` (value as a
     percentage of the population in the figure's year, or the nearest year available)."""

@@ -205,15 +205,21 @@ def claims(atlas: Atlas, geo: str = "USA", start: int = 2018,
     return _view(widgets.ClaimsExplorer, atlas, "claims", static, geo=geo, start=start, end=end)
 
 
-def users_map(atlas: Atlas, metric: str = metrics.ALL) -> widgets.Explorer | StaticView:
-    """Latest users per country on a map (year slider in reports)."""
+def users_map(atlas: Atlas, metric: str = "monthly_active_users"
+              ) -> widgets.Explorer | StaticView:
+    """Latest users per country on a map (year slider in reports): one metric, or with
+    ``metric="All"`` one metric per country (the first available of
+    ``metrics.USER_METRIC_PREFERENCE``, named in each hover)."""
 
     def static() -> StaticView:
-        users = atlas.users[~atlas.users["metric"].astype(str).str.startswith("downloads")
-                            & (atlas.users["metric"].astype(str) != "creators")]
-        rows = metrics.filter_rows(users, metric=metric, product="tiktok").sort_values("date")
-        fig = figures.choropleth_figure(rows, title="TikTok users by country (latest figure up "
-                                        "to each year)", colorbar_title="people", log_colour=True)
+        rows = metrics.filter_rows(atlas.users, metric=metric, product="tiktok")
+        rows = metrics.one_metric_per_geo(rows).sort_values("date")
+        label = figures.METRIC_LABELS.get(metric)
+        title = (f"TikTok {label} by country (latest figure up to each year)" if label else
+                 "TikTok users by country, one metric per country (mixed definitions: the "
+                 "hover names each country's metric)")
+        fig = figures.choropleth_figure(rows, title=title, colorbar_title="people",
+                                        log_colour=True)
         latest = metrics.latest_per_geo(rows, by=("geo",))
         return StaticView("users-map", fig, latest.sort_values("value", ascending=False),
                           ("geo_name", "date", "metric", "value", "share_pct", "claim_type",
@@ -310,6 +316,38 @@ def timeline(atlas: Atlas, region: str = metrics.ALL, category: str = "regulator
 
     return _view(widgets.TimelineExplorer, atlas, "timeline", static, region=region,
                  category=category, start=start, end=end)
+
+
+def restrictions(atlas: Atlas, scope: str = "nationwide") -> HtmlBlock:
+    """Restrictions at a glance, from the restriction episodes: place, scope, from, to (or
+    why there is no end date), status and source. ``scope``: nationwide, partial,
+    subnational or All."""
+    table = metrics.restrictions_at_a_glance(atlas.episodes)
+    if scope != metrics.ALL:
+        table = table[table["scope_kind"] == scope]
+    return fact_table(table, ("geo_name", "subdivision", "restriction", "scope", "from", "to",
+                              "status", "source_publisher", "source_title"))
+
+
+def investment_totals(atlas: Atlas, top: int | None = None) -> HtmlBlock:
+    """Investment totals per place, each commitment counted once, with the range where
+    linked sources disagree."""
+    totals = metrics.investment_totals(atlas.investments)
+    totals = totals.assign(total=[_usd_range(t, lo, hi, d) for t, lo, hi, d in zip(
+        totals["total_usd"], totals["total_low"], totals["total_high"], totals["disagree"],
+        strict=True)])
+    if top is not None:
+        totals = totals.head(top)
+    return fact_table(totals, ("geo_name", "commitments", "with_amount", "total"), cite=False)
+
+
+def _usd_range(total: float, low: float, high: float, disagree: bool) -> str:
+    if pd.isna(total):
+        return "no amount given"
+    if disagree and low != high:
+        return (f"USD {figures._fmt_number(total)} (sources disagree: "
+                f"{figures._fmt_number(low)} to {figures._fmt_number(high)})")
+    return f"USD {figures._fmt_number(total)}"
 
 
 def status_map(atlas: Atlas, start: int = 2018, end: int = 2026) -> widgets.Explorer | StaticView:

@@ -467,15 +467,16 @@ class UsersMapExplorer(Explorer):
     table_columns = ("geo_name", "date", "metric", "value", "share_pct", "claim_type",
                      "source_publisher", "source_title")
 
-    def __init__(self, atlas: Atlas, metric: str = ALL, year: int = 2026,
+    def __init__(self, atlas: Atlas, metric: str = "monthly_active_users", year: int = 2026,
                  y: str = "value") -> None:
         super().__init__(atlas)
         self.controls["year"] = w.IntSlider(value=year, min=YEARS[0], max=YEARS[-1],
                                             description="As of end", continuous_update=False)
         self.controls["metric"] = w.Dropdown(
-            options=[("any user metric", ALL)] + [(figures.METRIC_LABELS[m], m) for m in (
+            options=[(figures.METRIC_LABELS[m], m) for m in (
                 "monthly_active_users", "users_unspecified", "ad_reach_18plus",
-                "dsa_monthly_active_recipients")], value=metric, description="Metric")
+                "dsa_monthly_active_recipients")]
+            + [("one metric per country (mixed)", ALL)], value=metric, description="Metric")
         self.controls["y"] = w.Dropdown(options=Y_MODE_OPTIONS[:2], value=y, description="Show")
         self._wire()
         self.ui = self._layout([w.HBox([self.controls["metric"], self.controls["y"],
@@ -490,7 +491,7 @@ class UsersMapExplorer(Explorer):
                                    metric=c["metric"].value, product="tiktok")
         if c["y"].value == "share_pct":
             rows = rows[rows["share_pct"].notna()]
-        return metrics.latest_per_geo(rows, by=("geo",))
+        return metrics.latest_per_geo(metrics.one_metric_per_geo(rows), by=("geo",))
 
     def build(self, selection: pd.DataFrame) -> go.Figure:
         c = self.controls
@@ -498,7 +499,9 @@ class UsersMapExplorer(Explorer):
         return figures.choropleth_figure(
             selection, value=c["y"].value, animate=False, log_colour=not share,
             years=[c["year"].value], colorbar_title="% of population" if share else "people",
-            title=f"TikTok users by country, latest figure up to {c['year'].value}")
+            title=f"TikTok {figures.METRIC_LABELS.get(c['metric'].value, 'users')} by country, "
+                  f"latest figure up to {c['year'].value}"
+                  + ("" if c["metric"].value != ALL else " (mixed definitions: see hover)"))
 
 
 # ---------------------------------------------------------------- workforce & investment
