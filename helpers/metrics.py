@@ -483,6 +483,7 @@ def restrictions_at_a_glance(episodes: pd.DataFrame) -> pd.DataFrame:
 
 QUALITY_RANK = {"primary": 0, "major_outlet": 1, "secondary": 2, "weak": 3}
 PRECISION_RANK = {"day": 0, "month": 1, "quarter": 2, "year": 3}
+COUNTED_COLUMNS = ("commitment_id", "sources", "row_ids", "value_low", "value_high", "disagree")
 AGREE_TOLERANCE = 0.05
 """Linked amounts within 5 % of each other (after conversion) agree."""
 
@@ -513,6 +514,7 @@ def counted_once(frame: pd.DataFrame, value: str = "amount_usd",
     dropped. Adds ``commitment_id``, ``sources`` (rows behind it), ``row_ids``, ``value_low``
     and ``value_high`` (the range of the rows' values) and ``disagree`` (the values differ by
     more than 5 %)."""
+    frame = frame.drop(columns=[c for c in COUNTED_COLUMNS if c in frame])  # idempotent
     if frame.empty:
         return frame.assign(commitment_id=pd.Series(dtype="string"), sources=0, row_ids="",
                             value_low=np.nan, value_high=np.nan, disagree=False)
@@ -675,9 +677,10 @@ def pressure_formula(weights: Mapping[str, float] | None = None,
 
 
 def latest_tiktok_users(users: pd.DataFrame) -> pd.DataFrame:
-    """The latest TikTok user figure per geo (any user metric), with its other columns."""
+    """The latest TikTok user figure per geo, in one metric per geo (the first available of
+    ``USER_METRIC_PREFERENCE``, kept in the ``metric`` column), with its other columns."""
     tiktok = users[users["product"].astype(str) == "tiktok"]
-    latest = latest_per_geo(tiktok, by=("geo",))
+    latest = latest_per_geo(one_metric_per_geo(tiktok), by=("geo",))
     return latest.assign(geo=latest["geo"].astype(str))
 
 
