@@ -255,3 +255,11 @@ def test_users_map_uses_one_definition_per_country(atlas: Atlas) -> None:
     per_geo = mixed.data.groupby(mixed.data["geo"].astype(str))["metric"].nunique()
     assert (per_geo == 1).all()
     assert "mixed definitions" in mixed.figure.layout.title.text
+
+
+def test_series_identity_is_the_schema_s() -> None:
+    from helpers.data import resource
+
+    schema = resource("users")["schema"]
+    assert tuple(schema["x-seriesKey"]) == metrics.SERIES_KEYS
+    assert (*metrics.SERIES_KEYS, "claim_type") == metrics.LINE_KEYS
