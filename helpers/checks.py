@@ -108,6 +108,14 @@ def _line(frame: pd.DataFrame, idx: Any) -> int | None:
     return int(lines[idx]) if lines is not None and idx in lines.index else None
 
 
+def _flag(tables: Tables, name: str, mask: pd.Series, column: str,
+          message: Callable[[Any], str]) -> list[tuple]:
+    """One finding per row of table ``name`` where ``mask`` holds."""
+    frame = tables[name]
+    return [(_file(tables, name), _line(frame, idx), column, message(idx))
+            for idx in mask[mask.fillna(False).astype(bool)].index]
+
+
 def _text(value: object) -> str:
     return "" if value is None or value is pd.NA or (isinstance(value, float)
                                                       and np.isnan(value)) else str(value)
@@ -301,10 +309,8 @@ def _source_url(tables: Tables, package: dict[str, Any]) -> list[tuple]:
     if sources is None or sources.empty:
         return []
     urls = sources["url"].astype("string").fillna("")
-    bad = urls.str.contains(NOT_PERMANENT)
-    return [(_file(tables, "sources"), _line(sources, idx), "url",
-             f"expected the permanent page of the item, found {urls[idx]!r}")
-            for idx in bad[bad].index]
+    return _flag(tables, "sources", urls.str.contains(NOT_PERMANENT), "url",
+                 lambda i: f"expected the permanent page of the item, found {urls[i]!r}")
 
 
 @rule("claim-type-fits-note", ERROR, "claim_type says whose figure it is: a company figure "
@@ -319,9 +325,9 @@ def _claim_type(tables: Tables, package: dict[str, Any]) -> list[tuple]:
         claims = frame["claim_type"].astype(str)
         bad = claims.isin(["press_report", "third_party_estimate"]) & notes.str.contains(
             COMPANY_WORDS)
-        out += [(_file(tables, name), _line(frame, idx), "claim_type",
-                 f"expected company (the note says the figure is the company's), found "
-                 f"{claims[idx]}") for idx in bad[bad].index]
+        out += _flag(tables, name, bad, "claim_type",
+                     lambda i, c=claims: "expected company (the note says the figure is the "
+                                         f"company's), found {c[i]}")
     return out
 
 
@@ -380,17 +386,16 @@ def _dates(tables: Tables, package: dict[str, Any]) -> list[tuple]:
                 continue
             dates = frame[column]
             if limit is not None:
-                late = (dates > limit).fillna(False)
-                out += [(_file(tables, name), _line(frame, idx), column,
-                         f"expected a date on or before the as-of date {limit:%Y-%m-%d} "
-                         f"(x-asOf in datapackage.json), found {dates[idx]:%Y-%m-%d}")
-                        for idx in late[late].index]
-            early = ((dates < pd.Timestamp(f"{FIRST_YEAR}-01-01")).fillna(False)
-                     & ~notes.str.contains(BEFORE_2016_WORDS))
-            out += [(_file(tables, name), _line(frame, idx), column,
-                     f"expected a date from {FIRST_YEAR} (before TikTok and Douyin existed "
-                     f"the note must say why), found {dates[idx]:%Y-%m-%d}")
-                    for idx in early[early].index]
+                out += _flag(tables, name, dates > limit, column,
+                             lambda i, d=dates: "expected a date on or before the as-of date "
+                                                f"{limit:%Y-%m-%d} (x-asOf in datapackage."
+                                                f"json), found {d[i]:%Y-%m-%d}")
+            first = pd.Timestamp(f"{FIRST_YEAR}-01-01")
+            early = (dates < first).fillna(False) & ~notes.str.contains(BEFORE_2016_WORDS)
+            out += _flag(tables, name, early, column,
+                         lambda i, d=dates: f"expected a date from {FIRST_YEAR} (before TikTok "
+                                            "and Douyin existed the note must say why), found "
+                                            f"{d[i]:%Y-%m-%d}")
     sources = tables.get("sources")
     if limit is not None and sources is not None and not sources.empty:
         published = sources["published"].astype("string").fillna("")
@@ -398,10 +403,9 @@ def _dates(tables: Tables, package: dict[str, Any]) -> list[tuple]:
             published.str.len() == 10, published.str.slice(0, 7) + "-01"), errors="coerce")
         first_day = first_day.fillna(pd.to_datetime(published.str.slice(0, 4) + "-01-01",
                                                     errors="coerce"))
-        late = (first_day > limit).fillna(False)
-        out += [(_file(tables, "sources"), _line(sources, idx), "published",
-                 f"expected a publication on or before the as-of date {limit:%Y-%m-%d}, "
-                 f"found {published[idx]!r}") for idx in late[late].index]
+        out += _flag(tables, "sources", first_day > limit, "published",
+                     lambda i: "expected a publication on or before the as-of date "
+                               f"{limit:%Y-%m-%d}, found {published[i]!r}")
     return out
 
 
@@ -438,14 +442,11 @@ def _money(tables: Tables, package: dict[str, Any]) -> list[tuple]:
         if frame is None or frame.empty:
             continue
         amount, currency = frame["amount"], frame["currency"].astype("string")
-        missing = amount.notna() & currency.isna()
-        out += [(_file(tables, name), _line(frame, idx), "currency",
-                 "expected a currency for the amount, found an empty cell")
-                for idx in missing[missing].index]
-        unrated = amount.notna() & currency.notna() & ~currency.isin(rated)
-        out += [(_file(tables, name), _line(frame, idx), "currency",
-                 f"expected a currency with rates in fx.csv, found {currency[idx]!r}")
-                for idx in unrated[unrated].index]
+        out += _flag(tables, name, amount.notna() & currency.isna(), "currency",
+                     lambda i: "expected a currency for the amount, found an empty cell")
+        out += _flag(tables, name, amount.notna() & currency.notna() & ~currency.isin(rated),
+                     "currency", lambda i, c=currency: "expected a currency with rates in "
+                                                       f"fx.csv, found {c[i]!r}")
     return out
 
 
@@ -459,9 +460,9 @@ def _unused_sources(tables: Tables, package: dict[str, Any]) -> list[tuple]:
         if name in tables and not tables[name].empty:
             used |= set(tables[name]["source_id"].astype(str))
     ids = sources["source_id"].astype(str)
-    return [(_file(tables, "sources"), _line(sources, idx), "source_id",
-             f"expected a source cited by some row, found {ids[idx]!r} cited by none")
-            for idx in ids[~ids.isin(used)].index]
+    return _flag(tables, "sources", ~ids.isin(used), "source_id",
+                 lambda i: f"expected a source cited by some row, found {ids[i]!r} cited by "
+                           "none")
 
 
 def rules_table() -> pd.DataFrame:

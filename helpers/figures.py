@@ -312,9 +312,9 @@ def series_name(key: dict[str, str]) -> str:
     metric = key.get("metric", "")
     name = f"{key.get('_label', '')}: {METRIC_LABELS.get(metric, metric)}"
     extra = []
-    segment = key.get("segment", "all_ages")
-    if segment != "all_ages":
-        extra.append(SEGMENT_LABELS.get(segment, segment))
+    segment = SEGMENT_LABELS.get(key.get("segment", "all_ages"), key.get("segment", ""))
+    if segment not in ("all ages", "") and segment not in name:
+        extra.append(segment)
     if key.get("product", "tiktok") != "tiktok":
         extra.append(str(key["product"]))
     if extra:

@@ -177,7 +177,7 @@ def growth(atlas: Atlas, region: str = metrics.ALL, countries: Sequence[str] = (
         return StaticView("growth", fig, latest.sort_values("value", ascending=False),
                           ("geo_name", "date", "metric", "value", "share_pct", "claim_type",
                            "source_publisher", "source_title"), rows,
-                          summary=f"{len(rows)} figures for {rows['geo'].nunique()} places; "
+                          summary=f"{len(rows)} figures for {_places(rows['geo'].nunique())}; "
                                   "the table lists the latest figure per place and metric. Use "
                                   "the menu at the top right to show one place.")
 
@@ -325,8 +325,11 @@ def restrictions(atlas: Atlas, scope: str = "nationwide") -> HtmlBlock:
     table = metrics.restrictions_at_a_glance(atlas.episodes)
     if scope != metrics.ALL:
         table = table[table["scope_kind"] == scope]
-    return fact_table(table, ("geo_name", "subdivision", "restriction", "scope", "from", "to",
-                              "status", "source_publisher", "source_title"))
+    columns = ("geo_name", "subdivision", "restriction", "scope", "from", "to", "status",
+               "source_publisher", "source_title")
+    if scope == "nationwide":
+        columns = tuple(c for c in columns if c != "subdivision")
+    return fact_table(table, columns)
 
 
 def investment_totals(atlas: Atlas, top: int | None = None) -> HtmlBlock:
