@@ -129,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except DataValidationError as exc:  # e.g. a broken datapackage.json for docs/notebooks
+        print(f"{args.command}: the data package is invalid; nothing was changed.",
+              file=sys.stderr)
+        _print_problems(exc.problems)
+        return 1
     except KeyboardInterrupt:
         return 130
 

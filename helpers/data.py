@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,14 @@ AS_OF_KEY = "x-asOf"
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 _NON_FINITE = ["nan", "inf", "infinity"]
+_ASCII_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA_START = ("=", "+", "-", "@")
+MAX_CELL_CHARS = 10_000
+"""A cell longer than this is refused (notes and titles are far shorter)."""
+TYPES = ("string", "number", "integer", "date")
+"""The Table Schema field types this loader reads."""
+csv.field_size_limit(64 * 1024 * 1024)  # long cells are refused by MAX_CELL_CHARS, with a line
 
 
 @dataclass(frozen=True, order=True)
@@ -99,10 +108,92 @@ def read_package(data_dir: str | os.PathLike[str] | None = None) -> dict[str, An
         package = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        problem = Problem(str(path), line, None, f"not valid JSON: {exc}")
+        problem = Problem(DESCRIPTOR, line, None, f"expected valid JSON, found an error: {exc}")
         raise DataValidationError([problem]) from exc
+    problems = descriptor_problems(package)
+    if problems:
+        raise DataValidationError(problems)
     _descriptor_cache[root] = (key, package)
     return package
+
+
+def descriptor_problems(package: object) -> list[Problem]:
+    """What is wrong with a parsed ``datapackage.json`` (its JSON path in ``column``): the
+    resources, their paths and Table Schemas, field types, keys and foreign keys."""
+    def bad(where: str, message: str) -> Problem:
+        return Problem(DESCRIPTOR, None, where, message)
+
+    if not isinstance(package, dict) or not isinstance(package.get("resources"), list) \
+            or not package["resources"]:
+        found = package.get("resources") if isinstance(package, dict) else package
+        return [bad("resources", f"expected a list of resources, found {_short(found)}")]
+    problems: list[Problem] = []
+    names = [r.get("name") for r in package["resources"] if isinstance(r, dict)]
+    fields_of: dict[str, set[str]] = {}
+    for i, res in enumerate(package["resources"]):
+        at = f"resources[{i}]"
+        if not isinstance(res, dict) or not isinstance(res.get("name"), str):
+            problems.append(bad(at, "expected a resource with a name, found "
+                                    f"{_short(res)}"))
+            continue
+        rel = res.get("path")
+        if not isinstance(rel, str) or not rel.endswith(".csv") or rel.startswith("/") \
+                or ".." in Path(rel).parts:
+            problems.append(bad(f"{at}.path", "expected a relative .csv path inside the "
+                                              f"package, found {_short(rel)}"))
+        schema = res.get("schema")
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) \
+                or not schema["fields"]:
+            problems.append(bad(f"{at}.schema", "expected a Table Schema with a list of "
+                                                f"fields, found {_short(schema)}"))
+            continue
+        fields_of[res["name"]] = set()
+        for j, fld in enumerate(schema["fields"]):
+            fat = f"{at}.schema.fields[{j}]"
+            if not isinstance(fld, dict) or not isinstance(fld.get("name"), str):
+                problems.append(bad(fat, f"expected a field with a name, found {_short(fld)}"))
+                continue
+            fields_of[res["name"]].add(fld["name"])
+            if fld.get("type") not in TYPES:
+                problems.append(bad(f"{fat}.type", f"expected one of {', '.join(TYPES)}, "
+                                                   f"found {_short(fld.get('type'))}"))
+            pattern = (fld.get("constraints") or {}).get("pattern")
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except (re.error, TypeError):
+                    problems.append(bad(f"{fat}.constraints.pattern",
+                                        f"expected a regular expression, found {_short(pattern)}"))
+    for i, res in enumerate(package["resources"]):
+        if not isinstance(res, dict) or res.get("name") not in fields_of:
+            continue
+        schema = res["schema"]
+        own = fields_of[res["name"]]
+        for col in _as_list(schema.get("primaryKey")):
+            if col not in own:
+                problems.append(bad(f"resources[{i}].schema.primaryKey",
+                                    f"expected fields of {res['name']}, found {_short(col)}"))
+        for k, fk in enumerate(schema.get("foreignKeys", []) or []):
+            fat = f"resources[{i}].schema.foreignKeys[{k}]"
+            ref = fk.get("reference") if isinstance(fk, dict) else None
+            if not isinstance(ref, dict):
+                problems.append(bad(fat, f"expected fields and a reference, found {_short(fk)}"))
+                continue
+            target = ref.get("resource") or res["name"]
+            if target not in names:
+                problems.append(bad(f"{fat}.reference.resource",
+                                    f"expected one of {', '.join(map(str, names))}, found "
+                                    f"{_short(ref.get('resource'))}"))
+                continue
+            for col in _as_list(fk.get("fields")):
+                if col not in own:
+                    problems.append(bad(f"{fat}.fields", f"expected fields of {res['name']}, "
+                                                         f"found {_short(col)}"))
+            for col in _as_list(ref.get("fields")):
+                if target in fields_of and col not in fields_of[target]:
+                    problems.append(bad(f"{fat}.reference.fields",
+                                        f"expected fields of {target}, found {_short(col)}"))
+    return problems
 
 
 def declared_as_of(data_dir: str | os.PathLike[str] | None = None) -> pd.Timestamp | None:
@@ -144,10 +235,13 @@ def fields(name: str, data_dir: str | os.PathLike[str] | None = None) -> list[di
 Rows = list[tuple[int, list[str]]]
 
 
-def _read_rows(path: Path, label: str) -> tuple[list[str], Rows, list[Problem]]:
-    """Header, (line, fields) rows and structural problems of one CSV file."""
+def _read_rows(path: Path, label: str, expects: str = ""
+               ) -> tuple[list[str], Rows, list[Problem]]:
+    """Header, (line, fields) rows and structural problems of one CSV file; ``expects``
+    says in words what the package expects of the file (for missing or empty files)."""
     if not path.is_file():
-        return [], [], [Problem(label, None, None, f"expected a CSV file at {path}; no such file")]
+        return [], [], [Problem(label, None, None,
+                                f"expected a CSV file at {path} ({expects}); no such file")]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -176,7 +270,12 @@ def _read_rows(path: Path, label: str) -> tuple[list[str], Rows, list[Problem]]:
     except csv.Error as exc:
         problems.append(Problem(label, reader.line_num, None, f"malformed CSV: {exc}"))
     if not header:
-        problems.append(Problem(label, 1, None, "expected a header row, found an empty file"))
+        problems.append(Problem(label, 1, None, f"expected a header row ({expects}), found "
+                                                "an empty file"))
+    elif text and not text.endswith(("\n", "\r")):
+        problems.append(Problem(label, reader.line_num, None,
+                                "expected the file to end with a newline; found none, so the "
+                                "last row may have been cut off"))
     return header, rows, problems
 
 
@@ -212,6 +311,11 @@ def _short(value: object) -> str:
 # ---------------------------------------------------------------- field checks
 
 
+def _is_ascii_number(raw: pd.Series) -> pd.Series:
+    """Cells that are a plain number in ASCII digits (an optional sign and exponent)."""
+    return raw.str.strip().str.fullmatch(_ASCII_NUMBER.pattern, flags=re.ASCII).fillna(False)
+
+
 def _convert_field(
     field: dict[str, Any], raw: pd.Series, lines: pd.Series, label: str
 ) -> tuple[pd.Series, list[Problem]]:
@@ -229,11 +333,28 @@ def _convert_field(
     if cons.get("required"):
         report(missing, "expected a value (required), found an empty cell")
     present = ~missing
+    too_long = raw.str.len() > MAX_CELL_CHARS
+    if too_long.any():
+        for idx in too_long[too_long].index:
+            problems.append(Problem(label, int(lines[idx]), name,
+                                    f"expected at most {MAX_CELL_CHARS:,} characters, found "
+                                    f"{len(raw[idx]):,}"))
+        raw = raw.where(~too_long, "")
+        present = present & ~too_long
+    control = raw.str.contains(_CONTROL)
+    report(control, "expected text without control characters (NUL and the like), found "
+                    "{found}")
 
     if ftype in ("number", "integer"):
-        typed = pd.to_numeric(raw.where(present), errors="coerce").astype("float64")
         nan_text = raw.str.strip().str.lower().str.lstrip("+-").isin(_NON_FINITE)
-        bad_type = present & typed.isna() & ~nan_text
+        ascii_number = _is_ascii_number(raw)
+        typed = pd.to_numeric(raw.where(present & ascii_number), errors="coerce").astype(
+            "float64")
+        other_digits = raw.str.contains(r"\d") & raw.str.contains(r"[^\x00-\x7f]")
+        kind = "an integer" if ftype == "integer" else "a number"
+        report(present & other_digits, f"expected {kind} written with ASCII digits 0-9, found "
+                                       "{found}")
+        bad_type = present & typed.isna() & ~nan_text & ~other_digits
         report(bad_type, f"expected a{'n integer' if ftype == 'integer' else ' number'}, "
                          "found {found}")
         nonfinite = present & (nan_text | ~typed.map(lambda v: math.isfinite(v) if v == v
@@ -262,6 +383,9 @@ def _convert_field(
         report(present & shaped & typed.isna(), "expected a real calendar date, found {found}")
     else:
         typed = raw.where(present)
+        formula = present & raw.str.startswith(_FORMULA_START) & ~_is_ascii_number(raw)
+        report(formula, "expected text that a spreadsheet will not run as a formula (no "
+                        "leading =, +, - or @), found {found}")
         if "pattern" in cons:
             report(present & ~raw.str.fullmatch(cons["pattern"]),
                    f"expected text matching {cons['pattern']}, found " + "{found}")
@@ -359,9 +483,13 @@ def _parse_table(name: str, root: Path) -> tuple[pd.DataFrame, list[Problem]]:
     path = root / res["path"]
     label = res["path"]
     schema = res["schema"]
-    header, rows, problems = _read_rows(path, label)
+    expects = (f"table '{name}' with the columns " + ", ".join(f["name"] for f in schema["fields"]))
+    header, rows, problems = _read_rows(path, label, expects)
     if not header:
         return pd.DataFrame(), problems
+    if not rows and not res.get("x-allowEmpty"):
+        problems.append(Problem(label, 2, None, f"expected at least one data row in table "
+                                                f"'{name}' after the header, found none"))
     problems += _check_header(header, schema["fields"], label)
     width = len(header)
     good_rows: list[list[str]] = []
@@ -416,8 +544,8 @@ def _check_foreign_keys(
         ref_cols = _as_list(ref["fields"])
         ref_name = ref["resource"] or name  # "" refers to the table itself
         target = tables.get(ref_name)
-        if target is None or target.empty or not set(cols) <= set(frame):
-            continue
+        if target is None or not len(target.columns) or not set(cols) <= set(frame):
+            continue  # the target did not parse: its own problems say why
         for col, ref_col in zip(cols, ref_cols, strict=True):
             if ref_col not in target:
                 continue
@@ -475,6 +603,7 @@ def _load_validated(names: list[str], root: Path) -> tuple[dict[str, pd.DataFram
     for table in names:
         if not tables[table].empty:
             problems += _check_foreign_keys(table, tables[table], root, tables)
+
     return tables, problems
 
 

@@ -26,14 +26,15 @@ from typing import Any
 
 import nbformat
 
+from helpers import checks
 from helpers.atlas import Atlas
-from helpers.data import read_package
+from helpers.data import DataValidationError, read_package
+from helpers.parameters import ParameterError, check_parameters
 from helpers.plotly_assets import geo_assets_js
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 SETS_DIR = "sets"  # per-parameter report sets live in reports/sets/<slug>/
-RESERVED = {"report_mode", "csv_dir"}
 
 
 class ReportBuildError(RuntimeError):
@@ -256,21 +257,25 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
     """
     progress = progress or (lambda line: print(line, flush=True))
     params = {k: parse_param(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
-    bad = RESERVED & set(params)
-    if bad:
-        raise ReportBuildError(f"parameters {sorted(bad)} are set by the report builder")
-    atlas = Atlas.load(data_dir)  # invalid data stops the build before anything is written
+    out_dir = _check_out_dir(Path(out_dir))
+    refused = checks.errors(checks.validate_package(data_dir))
+    if refused:  # what `validate` refuses is never published
+        raise DataValidationError(refused)
+    atlas = Atlas.load(data_dir)
     version = read_package(data_dir)["version"]
     paths = notebook_paths(notebooks)
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        params = check_parameters(params, paths, atlas)
+    except ParameterError as exc:
+        raise ReportBuildError(f"invalid --param: {exc}") from exc
+    _remove_leftovers(out_dir)
     work = Path(str(out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"))
     scratch = work.with_name(work.name + "-executed")
-    for folder in (work, scratch):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
     started = time.perf_counter()
     try:
+        for folder in (work, scratch):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
         nav: list[tuple[str, str]] = []
         meta = []
         for path in paths:
@@ -299,6 +304,11 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
         (work / "index.html").write_text(
             _index(pages, atlas, params, version, old_sets, nav, footer), encoding="utf-8")
         _swap(work, out_dir, keep=SETS_DIR)
+    except OSError as exc:  # a full disk, a file-size limit, a folder that vanished
+        shutil.rmtree(work, ignore_errors=True)
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        raise ReportBuildError(f"could not write the reports{where}: "
+                               f"{exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -309,17 +319,69 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
 
 
 def _swap(new: Path, target: Path, keep: str | None = None) -> None:
-    """Replace ``target`` by ``new``; the ``keep`` subfolder of the old target moves over."""
-    if keep and (target / keep).is_dir() and not (new / keep).exists():
-        shutil.copytree(target / keep, new / keep)
-    if target.exists():
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-        shutil.rmtree(retired, ignore_errors=True)
-        target.rename(retired)
+    """Put the files of ``new`` into ``target`` so that a reader never finds it missing: each
+    file is renamed into place (one atomic rename each; the CSVs first, the pages next,
+    ``index.html`` last), then files of the previous build that the new one does not have
+    are removed (except under ``keep``). A kill at any moment leaves every page readable."""
+    if not target.exists():
         new.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        new.rename(target)
+        return
+    old_files = {p.relative_to(target) for p in target.rglob("*")
+                 if p.is_file() and not (keep and p.relative_to(target).parts[0] == keep)}
+    new_files = sorted((p.relative_to(new) for p in new.rglob("*") if p.is_file()),
+                       key=lambda rel: (rel == Path("index.html"), len(rel.parts) == 1,
+                                        str(rel)))
+    for rel in new_files:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new / rel, target / rel)
+    for rel in sorted(old_files - set(new_files)):
+        (target / rel).unlink(missing_ok=True)
+    for folder in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()) and not (keep and folder.relative_to(target).parts[0]
+                                              == keep):
+            folder.rmdir()
+    shutil.rmtree(new, ignore_errors=True)
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:building|old)-(?P<pid>\d+)(?:-executed)?$")
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Remove the temporary folders that killed builds left beside ``out_dir`` (a folder of
+    a build that is still running is kept)."""
+    for path in out_dir.parent.glob(f".{out_dir.name}.*"):
+        match = _LEFTOVER.match(path.name)
+        if match and match["name"] == out_dir.name and not _alive(int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_out_dir(out_dir: Path) -> Path:
+    """The absolute output folder, refused with a clear message before any work when it is
+    a file or cannot be written."""
+    out_dir = out_dir.expanduser().resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportBuildError(f"the output {out_dir} is an existing file, not a folder; "
+                               "choose a folder (the file was not touched)")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportBuildError(f"cannot create {out_dir.parent}: {exc.strerror or exc}") from exc
+    if not os.access(out_dir.parent, os.W_OK | os.X_OK) or (
+            out_dir.exists() and not os.access(out_dir, os.W_OK | os.X_OK)):
+        raise ReportBuildError(f"cannot write reports into {out_dir}: permission denied")
+    return out_dir
 
 
 def build_single_report(notebook: str, params: Mapping[str, Any] | None = None,

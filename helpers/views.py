@@ -22,6 +22,7 @@ import plotly.io as pio
 
 from helpers import figures, metrics, widgets
 from helpers.atlas import Atlas
+from helpers.export import csv_text
 from helpers.plotly_assets import geo_assets_js
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -103,7 +104,7 @@ class StaticView:
         if SETTINGS.csv_dir is not None:
             SETTINGS.csv_dir.mkdir(parents=True, exist_ok=True)
             name = f"{self.name}.csv"
-            self.data.to_csv(SETTINGS.csv_dir / name, index=False, lineterminator="\n")
+            (SETTINGS.csv_dir / name).write_text(csv_text(self.data), encoding="utf-8")
             self.csv_link = (f'<a class="atlas-csv" href="{html.escape(SETTINGS.csv_href)}/'
                              f'{html.escape(name)}">CSV of the {len(self.data)} rows behind '
                              f'this chart</a>')

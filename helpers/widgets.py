@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from helpers import figures, metrics
 from helpers.atlas import Atlas
+from helpers.export import csv_text
 
 ALL = metrics.ALL
 YEARS = list(range(2018, 2027))
@@ -120,7 +121,7 @@ def frame_to_html_table(frame: pd.DataFrame, columns: Sequence[str],
 
 def csv_download_link(frame: pd.DataFrame, filename: str) -> str:
     """An HTML link that downloads ``frame`` as CSV (a data: URL; works without a kernel)."""
-    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    payload = base64.b64encode(csv_text(frame).encode("utf-8")).decode("ascii")
     return (f'<a download="{html.escape(filename)}" href="data:text/csv;charset=utf-8;base64,'
             f'{payload}">⬇ Download these {len(frame)} rows as CSV</a>')
 
