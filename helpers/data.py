@@ -383,7 +383,9 @@ def _convert_field(
         report(present & shaped & typed.isna(), "expected a real calendar date, found {found}")
     else:
         typed = raw.where(present)
-        formula = present & raw.str.startswith(_FORMULA_START) & ~_is_ascii_number(raw)
+        formula = present & raw.str.startswith(_FORMULA_START)
+        if formula.any():
+            formula[formula] = ~_is_ascii_number(raw[formula])
         report(formula, "expected text that a spreadsheet will not run as a formula (no "
                         "leading =, +, - or @), found {found}")
         if "pattern" in cons:
@@ -593,15 +595,22 @@ def _dependencies(name: str, root: Path) -> list[str]:
     return order
 
 
-def _load_validated(names: list[str], root: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def _load_validated(names: list[str], root: Path, signature: tuple | None = None
+                    ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Parse ``names`` (their foreign keys checked too); with ``signature``, a dependency
+    already cached and valid for it is reused instead of parsed again."""
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in names:
+        cached = _table_cache.get((root, table)) if signature is not None else None
+        if cached and cached[0] == signature and table != names[-1]:
+            tables[table] = cached[1]
+            continue
         frame, found = _parse_table(table, root)
         tables[table] = frame
         problems += found
     for table in names:
-        if not tables[table].empty:
+        if not tables[table].empty and "lines" in tables[table].attrs:
             problems += _check_foreign_keys(table, tables[table], root, tables)
 
     return tables, problems
@@ -620,7 +629,7 @@ def load_table(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.
     if cached and cached[0] == signature:
         return cached[1].copy(deep=False)
     names = _dependencies(name, root)
-    tables, problems = _load_validated(names, root)
+    tables, problems = _load_validated(names, root, signature)
     if problems:
         raise DataValidationError(sorted(set(problems), key=_problem_order))
     for table, frame in tables.items():
