@@ -399,13 +399,14 @@ def _dates(tables: Tables, package: dict[str, Any]) -> list[tuple]:
     sources = tables.get("sources")
     if limit is not None and sources is not None and not sources.empty:
         published = sources["published"].astype("string").fillna("")
-        first_day = pd.to_datetime(published.str.slice(0, 10).where(
-            published.str.len() == 10, published.str.slice(0, 7) + "-01"), errors="coerce")
-        first_day = first_day.fillna(pd.to_datetime(published.str.slice(0, 4) + "-01-01",
-                                                    errors="coerce"))
+        padded = published.where(published.str.len() != 7, published + "-01")
+        padded = padded.where(published.str.len() != 4, published + "-01-01")
+        first_day = pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce")
         out += _flag(tables, "sources", first_day > limit, "published",
                      lambda i: "expected a publication on or before the as-of date "
                                f"{limit:%Y-%m-%d}, found {published[i]!r}")
+        out += _flag(tables, "sources", (published != "") & first_day.isna(), "published",
+                     lambda i: f"expected a real calendar date, found {published[i]!r}")
     return out
 
 

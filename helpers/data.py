@@ -246,12 +246,8 @@ def _read_rows(path: Path, label: str, expects: str = ""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        header = raw.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip().split(",")
-        col_index = raw[line_start : exc.start].count(b",")
-        column = header[col_index] if col_index < len(header) else None
         bad = raw[exc.start : exc.end].hex(" ")
+        line, column = _undecodable_cell(raw, exc.start)
         return [], [], [
             Problem(label, line, column, f"expected UTF-8 text, found undecodable bytes ({bad})")
         ]
@@ -277,6 +273,26 @@ def _read_rows(path: Path, label: str, expects: str = ""
                                 "expected the file to end with a newline; found none, so the "
                                 "last row may have been cut off"))
     return header, rows, problems
+
+
+def _undecodable_cell(raw: bytes, offset: int) -> tuple[int, str | None]:
+    """Line and column of the first undecodable byte (the file read as CSV with the bad
+    bytes kept as surrogates, so that quoted commas and newlines count right)."""
+    text = raw.decode("utf-8-sig", "surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] = []
+    start = 1
+    try:
+        for record in reader:
+            if not header:
+                header = record
+            for i, cell in enumerate(record):
+                if any("\udc80" <= ch <= "\udcff" for ch in cell):
+                    return start, (header[i] if i < len(header) else None)
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return raw[:offset].count(b"\n") + 1, None
 
 
 def _check_header(
@@ -416,7 +432,7 @@ def _check_primary_key(
     schema: dict[str, Any], raw: pd.DataFrame, lines: pd.Series, label: str
 ) -> list[Problem]:
     pk = schema.get("primaryKey")
-    if not pk or isinstance(pk, str) or len(pk) == 1:
+    if not pk or isinstance(pk, str) or len(pk) == 1 or raw.empty:
         return []  # single-field keys are checked as unique fields
     keys = raw[pk].astype(str).agg("|".join, axis=1)
     problems = []

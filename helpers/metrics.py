@@ -304,46 +304,41 @@ def restriction_episodes(events: pd.DataFrame,
     rows: list[dict] = []
     if reg.empty:
         return pd.DataFrame(columns=EPISODE_COLUMNS)
-    subdiv = reg["subdivision"].astype("string").fillna("")
-    for (geo, sub), group in reg.groupby([reg["geo"].astype(str), subdiv], sort=True):
-        group = group.sort_values(["date", "event_id"])
-        kinds = group["event_type"].astype(str)
-        lifts = group[kinds == "ban_lifted"]
-        used_lifts: set[str] = set()
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for rec in _records(reg):  # plain Python per row: pandas per group is 50x slower
+        groups.setdefault((rec["geo"], rec["subdivision"]), []).append(rec)
+    for (geo, sub), group in sorted(groups.items()):
+        group.sort(key=lambda r: (r["date"], r["event_id"]))
+        lifts = [r for r in group if r["event_type"] == "ban_lifted"]
         nationwide: dict | None = None
-        partial: list[dict] = []
-        for row in group[kinds.isin(RESTRICTION_TYPES)].itertuples():
-            kind = str(row.event_type)
-            end = row.end_date if pd.notna(row.end_date) else linked_end.get(row.event_id)
-            status_after = str(row.status_after)
-            confirm = _period_end(row.date, str(row.date_precision))
+        for row in (r for r in group if r["event_type"] in RESTRICTION_TYPES):
+            kind, status_after = row["event_type"], row["status_after"]
+            end = row["end_date"] if pd.notna(row["end_date"]) else linked_end.get(
+                row["event_id"], pd.NaT)
+            confirm = _period_end(row["date"], row["date_precision"])
             if (kind in NATIONWIDE_TYPES and nationwide is not None and pd.isna(end)
                     and pd.isna(nationwide["end"]) and nationwide["in_force"]
-                    and (kind == "ban" or row.date - nationwide["last_confirmed"]
+                    and (kind == "ban" or row["date"] - nationwide["last_confirmed"]
                          <= CONFIRM_GAP)
-                    and not _lift_between(lifts, nationwide["start"], row.date)):
-                nationwide["event_ids"].append(row.event_id)  # confirms the open episode
+                    and not any(nationwide["start"] <= lift["date"] <= row["date"]
+                                for lift in lifts)):
+                nationwide["event_ids"].append(row["event_id"])  # confirms the open episode
                 nationwide["last_confirmed"] = max(nationwide["last_confirmed"], confirm)
                 nationwide["status_after"] = status_after
                 if kind == "ban":
                     nationwide["event_type"] = "ban"
-                if pd.notna(end):
-                    nationwide["end"] = end
                 continue
-            episode = dict(geo=geo, subdivision=sub, event_type=kind, start=row.date,
-                           start_precision=str(row.date_precision), end=end,
-                           scope=_text(getattr(row, "scope", "")), ended_by=None,
-                           last_confirmed=confirm, status_after=status_after,
+            episode = dict(geo=geo, subdivision=sub, event_type=kind, start=row["date"],
+                           start_precision=row["date_precision"], end=end,
+                           scope=row["scope"], ended_by=None, last_confirmed=confirm,
+                           status_after=status_after,
                            in_force=not (pd.isna(end) and status_after in NEVER_IN_FORCE),
-                           event_id=row.event_id, event_ids=[row.event_id],
-                           title=_text(getattr(row, "title", "")),
-                           source_id=_text(getattr(row, "source_id", "")))
+                           event_id=row["event_id"], event_ids=[row["event_id"]],
+                           title=row["title"], source_id=row["source_id"])
             rows.append(episode)
             if kind in NATIONWIDE_TYPES:
                 nationwide = episode
-            else:
-                partial.append(episode)
-        _end_at_lifts(rows, geo, sub, lifts, used_lifts)
+        _end_at_lifts(rows, geo, sub, lifts)
     out = pd.DataFrame([_finish(e, as_of) for e in rows], columns=EPISODE_COLUMNS)
     return out.sort_values(["start", "geo", "episode_id"]).reset_index(drop=True)
 
@@ -362,28 +357,33 @@ def _linked_end_dates(events: pd.DataFrame) -> dict[str, pd.Timestamp]:
     return linked.groupby(linked["same_event_as"].astype(str))["end_date"].max().to_dict()
 
 
-def _lift_between(lifts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> bool:
-    return bool(((lifts["date"] >= start) & (lifts["date"] <= end)).any())
+def _records(reg: pd.DataFrame) -> list[dict]:
+    """The columns the episodes need, as plain Python records (text columns as str)."""
+    text = {c: reg[c].astype("string").fillna("").astype(str).tolist() if c in reg
+            else [""] * len(reg)
+            for c in ("event_id", "geo", "subdivision", "event_type", "status_after",
+                      "date_precision", "scope", "title", "source_id")}
+    dates, ends = list(reg["date"]), list(reg["end_date"])
+    return [dict({c: v[i] for c, v in text.items()}, date=dates[i], end_date=ends[i])
+            for i in range(len(reg))]
 
 
-def _end_at_lifts(episodes: list[dict], geo: str, sub: str, lifts: pd.DataFrame,
-                  used: set[str]) -> None:
+def _end_at_lifts(episodes: list[dict], geo: str, sub: str, lifts: list[dict]) -> None:
     """End open episodes of one place at the lifting events that follow them: a lift belongs
     to the latest episode that took effect before it, and ends it if it is still open (so a
     2024 lift never ends a 2019 block when another block started in between)."""
     mine = [e for e in episodes if e["geo"] == geo and e["subdivision"] == sub
             and e["in_force"]]
-    for lift in lifts.itertuples():
+    for lift in lifts:
         before = [e for e in mine
-                  if e["start"] <= _period_end(lift.date, str(lift.date_precision))]
-        if not before or lift.event_id in used:
+                  if e["start"] <= _period_end(lift["date"], lift["date_precision"])]
+        if not before:
             continue
         target = max(before, key=lambda e: e["start"])
         if pd.notna(target["end"]) or target["status_after"] == "in_force":
             continue
-        used.add(lift.event_id)
-        target["end"] = max(lift.date, target["start"])
-        target["ended_by"] = lift.event_id
+        target["end"] = max(lift["date"], target["start"])
+        target["ended_by"] = lift["event_id"]
 
 
 def _finish(e: dict, as_of: pd.Timestamp) -> dict:
