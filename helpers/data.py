@@ -532,10 +532,11 @@ def _parse_table(name: str, root: Path) -> tuple[pd.DataFrame, list[Problem]]:
         col, field_problems = _convert_field(field, raw[field["name"]], lines, label)
         typed[field["name"]] = col
         problems += field_problems
-    if set(_as_list(schema.get("primaryKey"))) <= set(raw.columns):
+    once = {c for c in raw.columns if header.count(c) == 1}  # doubled ones are reported
+    if set(_as_list(schema.get("primaryKey"))) <= once:
         problems += _check_primary_key(schema, raw, lines, label)
-    if "category" in raw.columns:
-        problems += _check_category_enums(schema, raw, lines, label)
+    if "category" in once:
+        problems += _check_category_enums(schema, raw.loc[:, sorted(once)], lines, label)
     frame = pd.DataFrame(typed, index=raw.index)
     frame.attrs["lines"] = lines
     frame.attrs["path"] = label

@@ -292,3 +292,18 @@ def test_leftovers_of_other_outputs_are_left_alone(tmp_path: Path) -> None:
     _remove_leftovers(tmp_path / "reports")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".elsewhere.building-1",
                                                           ".reports-notes"]
+
+
+@pytest.mark.parametrize("column", ["category", "event_type"])
+def test_a_doubled_events_column_is_refused_without_traceback(data_copy: Path,
+                                                              column: str) -> None:
+    import csv
+
+    path = data_copy / "events.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    i = rows[0].index(column)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([r + [r[i]] for r in rows])
+    problems = checks.errors(checks.validate_package(data_copy))
+    assert any(p.file == "events.csv" and p.line == 1 and p.column == column
+               and "twice" in p.message for p in problems)
