@@ -129,6 +129,28 @@ def _link_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in ("same_event_as", "same_commitment_as", "supersedes") if c in frame]
 
 
+def _roles(tables: Tables) -> dict[str, str]:
+    """Restriction role (ban, block, partial, lift or "") of each event type, from
+    event_types.csv."""
+    types = tables.get("event_types")
+    if types is None or types.empty:
+        return {}
+    return dict(zip(types["event_type"].astype(str),
+                    types["restriction"].astype("string").fillna("").astype(str), strict=True))
+
+
+def _types_with_restriction(tables: Tables, *roles: str) -> list[str]:
+    """Event types whose ``restriction`` role in event_types.csv is one of ``roles``."""
+    return [t for t, role in _roles(tables).items() if role in roles]
+
+
+def _events_with_roles(tables: Tables) -> pd.DataFrame:
+    """The events with the ``restriction`` role of their type (the column metrics reads)."""
+    events = tables["events"]
+    return events.assign(restriction=events["event_type"].astype(str).map(_roles(tables))
+                         .fillna(""))
+
+
 def _same_period(a: pd.Timestamp, pa: str, b: pd.Timestamp, pb: str) -> bool:
     """True when two dates can be the same day given their precisions."""
     coarse = max([pa, pb], key=lambda p: metrics.PRECISION_RANK.get(p, 0))
@@ -238,8 +260,8 @@ def _one_root(tables: Tables, package: dict[str, Any]) -> list[tuple]:
     events = tables.get("events")
     if events is None or events.empty:
         return []
-    roots = metrics.distinct_events(events)
-    roots = roots[roots["event_type"].astype(str).isin(metrics.NATIONWIDE_TYPES)]
+    roots = metrics.distinct_events(_events_with_roles(tables))
+    roots = roots[roots["restriction"].isin(("ban", "block"))]
     out = []
     keys = [roots["geo"].astype(str), roots["subdivision"].astype("string").fillna(""),
             roots["event_type"].astype(str)]
@@ -261,21 +283,59 @@ def _one_root(tables: Tables, package: dict[str, Any]) -> list[tuple]:
 
 
 @rule("lifted-has-end", ERROR, "A measure recorded as lifted or expired must say when: an "
-      "end_date, or a later ban_lifted event of the same place.")
+      "end_date, or a later event of the same place whose type lifts it (restriction `lift` "
+      "in event_types.csv, such as ban_lifted).")
 def _lifted_has_end(tables: Tables, package: dict[str, Any]) -> list[tuple]:
     events = tables.get("events")
     if events is None or events.empty:
         return []
-    episodes = metrics.restriction_episodes(events)
+    lifts = " or ".join(_types_with_restriction(tables, "lift")) or "lifting"
+    episodes = metrics.restriction_episodes(_events_with_roles(tables))
     open_lifted = episodes[episodes["status_after"].isin(["lifted", "expired"])
                            & ~episodes["end_sourced"]] if "status_after" in episodes else \
         episodes.iloc[0:0]
     by_id = dict(zip(events["event_id"].astype(str), events.index, strict=True))
     return [(_file(tables, "events"), _line(events, by_id[str(eid)]), "end_date",
-             "expected an end_date or a later ban_lifted event for a measure whose "
+             f"expected an end_date or a later {lifts} event for a measure whose "
              f"status_after is {status}, found neither")
             for eid, status in zip(open_lifted["event_id"], open_lifted["status_after"],
                                    strict=True)]
+
+
+@rule("event-type-roles", ERROR, "An event type's role must fit its category (a business "
+      "type adds no regulatory pressure and restricts nothing), and its marker symbol must be "
+      "one that plotly draws.")
+def _event_type_roles(tables: Tables, package: dict[str, Any]) -> list[tuple]:
+    types = tables.get("event_types")
+    if types is None or types.empty:
+        return []
+    business = types["category"].astype(str) == "business"
+    weight, role = types["pressure_weight"], types["restriction"].astype("string")
+    out = _flag(tables, "event_types", business & (weight > 0), "pressure_weight",
+                lambda i: f"expected 0 for a business type, found {weight[i]:g}")
+    out += _flag(tables, "event_types", business & role.notna(), "restriction",
+                 lambda i: "expected an empty cell for a business type (only regulatory types "
+                           f"restrict), found {role[i]!r}")
+    symbols = types["symbol"].astype("string").fillna("")
+    drawn = _plotly_symbols(set(symbols))
+    out += _flag(tables, "event_types", ~symbols.isin(drawn), "symbol",
+                 lambda i: f"expected a plotly marker symbol (such as circle, square-open, "
+                           f"triangle-up), found {symbols[i]!r}")
+    return out
+
+
+def _plotly_symbols(names: set[str]) -> set[str]:
+    """The names among ``names`` that plotly accepts as a scatter marker symbol."""
+    from plotly.graph_objects import scatter  # heavy import: only when the rule runs
+
+    ok = set()
+    for name in names:
+        try:
+            scatter.Marker(symbol=name)
+        except ValueError:
+            continue
+        ok.add(name)
+    return ok
 
 
 # ---------------------------------------------------------------- notes and sources

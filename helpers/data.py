@@ -21,10 +21,18 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.paths import DATA_DIR
+
 DATA_DIR_ENV = "TIKTOK_DATA_DIR"
 DESCRIPTOR = "datapackage.json"
 MAX_SHOWN = 12
 AS_OF_KEY = "x-asOf"
+VOCABULARY_KEY = "x-vocabulary"
+"""A resource with ``"x-vocabulary": true`` is a table of allowed values: a field whose foreign
+key refers to its (single-field) primary key loads as a categorical in the table's row order."""
+LABELS_KEY, SYMBOLS_KEY = "x-labels", "x-symbols"
+"""Field properties: ``{value: label}`` and ``{value: plotly marker symbol}`` of an enum."""
+_SYMBOL_RE = re.compile(r"^[a-z-]+$")
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 _NON_FINITE = ["nan", "inf", "infinity"]
@@ -75,7 +83,7 @@ def default_data_dir() -> Path:
     env = os.environ.get(DATA_DIR_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "tiktok_data"
+    return DATA_DIR
 
 
 def _resolve(data_dir: str | os.PathLike[str] | None) -> Path:
@@ -164,6 +172,14 @@ def descriptor_problems(package: object) -> list[Problem]:
                 except (re.error, TypeError):
                     problems.append(bad(f"{fat}.constraints.pattern",
                                         f"expected a regular expression, found {_short(pattern)}"))
+            problems += [bad(where, message) for where, message in _value_map_problems(fld, fat)]
+        vocabulary = res.get(VOCABULARY_KEY)
+        if vocabulary is not None and (not isinstance(vocabulary, bool) or vocabulary and len(
+                _as_list(schema.get("primaryKey"))) != 1):
+            problems.append(bad(f"{at}.{VOCABULARY_KEY}", "expected true or false, and true "
+                                "only with a single-field primaryKey, found "
+                                f"{_short(vocabulary)} with primaryKey "
+                                f"{_short(schema.get('primaryKey'))}"))
     for i, res in enumerate(package["resources"]):
         if not isinstance(res, dict) or res.get("name") not in fields_of:
             continue
@@ -185,6 +201,10 @@ def descriptor_problems(package: object) -> list[Problem]:
                                     f"expected one of {', '.join(map(str, names))}, found "
                                     f"{_short(ref.get('resource'))}"))
                 continue
+            if len(_as_list(fk.get("fields"))) != len(_as_list(ref.get("fields"))):
+                problems.append(bad(f"{fat}.reference.fields",
+                                    f"expected as many fields as {_short(fk.get('fields'))}, "
+                                    f"found {_short(ref.get('fields'))}"))
             for col in _as_list(fk.get("fields")):
                 if col not in own:
                     problems.append(bad(f"{fat}.fields", f"expected fields of {res['name']}, "
@@ -194,6 +214,42 @@ def descriptor_problems(package: object) -> list[Problem]:
                     problems.append(bad(f"{fat}.reference.fields",
                                         f"expected fields of {target}, found {_short(col)}"))
     return problems
+
+
+def _value_map_problems(fld: dict[str, Any], fat: str) -> list[tuple[str, str]]:
+    """Problems of the ``x-labels`` / ``x-symbols`` of one field: each key a value of the
+    field's enum, every enum value labelled, labels non-empty text, symbols plotly names."""
+    out: list[tuple[str, str]] = []
+    enum = (fld.get("constraints") or {}).get("enum")
+    for key in (LABELS_KEY, SYMBOLS_KEY):
+        mapping = fld.get(key)
+        if mapping is None:
+            continue
+        where = f"{fat}.{key}"
+        if not isinstance(mapping, dict):
+            out.append((where, f"expected an object {{value: text}}, found {_short(mapping)}"))
+            continue
+        if not isinstance(enum, list):
+            out.append((where, "expected constraints.enum on the field for its values, found "
+                               "none"))
+            continue
+        values = [str(v) for v in enum]
+        shown = ", ".join(values[:15]) + (", ..." if len(values) > 15 else "")
+        for value, text in mapping.items():
+            if value not in values:
+                out.append((f"{where}.{value}",
+                            f"expected a value of the field's enum ({shown}), found "
+                            f"{_short(value)}"))
+            elif not isinstance(text, str) or not text.strip():
+                out.append((f"{where}.{value}", f"expected non-empty text, found {_short(text)}"))
+            elif key == SYMBOLS_KEY and not _SYMBOL_RE.match(text):
+                out.append((f"{where}.{value}", "expected a plotly marker symbol name "
+                                                f"({_SYMBOL_RE.pattern}), found {_short(text)}"))
+        missing = [v for v in values if v not in mapping]
+        if missing:
+            out.append((where, f"expected an entry for every value of the enum, found none for "
+                               f"{', '.join(missing)}"))
+    return out
 
 
 def declared_as_of(data_dir: str | os.PathLike[str] | None = None) -> pd.Timestamp | None:
@@ -446,27 +502,6 @@ def _check_primary_key(
     return problems
 
 
-def _check_category_enums(
-    schema: dict[str, Any], raw: pd.DataFrame, lines: pd.Series, label: str
-) -> list[Problem]:
-    """Fields whose allowed values depend on another field (``x-enumByCategory``)."""
-    problems = []
-    for field in schema["fields"]:
-        by = field.get("x-enumByCategory")
-        if not by or field["name"] not in raw:
-            continue
-        for category, allowed in by.items():
-            mask = (raw["category"] == category) & (raw[field["name"]] != "") & ~raw[
-                field["name"]
-            ].isin(allowed)
-            for idx in mask[mask].index:
-                problems.append(Problem(
-                    label, int(lines[idx]), field["name"],
-                    f"expected a {category} type ({', '.join(allowed)}), "
-                    f"found {_short(raw[field['name']][idx])}"))
-    return problems
-
-
 def _check_dates(typed: pd.DataFrame, lines: pd.Series, label: str) -> list[Problem]:
     """Period dates start their period; an end date does not precede its start date."""
     problems: list[Problem] = []
@@ -535,8 +570,6 @@ def _parse_table(name: str, root: Path) -> tuple[pd.DataFrame, list[Problem]]:
     once = {c for c in raw.columns if header.count(c) == 1}  # doubled ones are reported
     if set(_as_list(schema.get("primaryKey"))) <= once:
         problems += _check_primary_key(schema, raw, lines, label)
-    if "category" in once:
-        problems += _check_category_enums(schema, raw.loc[:, sorted(once)], lines, label)
     frame = pd.DataFrame(typed, index=raw.index)
     frame.attrs["lines"] = lines
     frame.attrs["path"] = label
@@ -553,6 +586,8 @@ def _as_list(value: str | list[str] | None) -> list[str]:
 def _check_foreign_keys(
     name: str, frame: pd.DataFrame, root: Path, tables: dict[str, pd.DataFrame]
 ) -> list[Problem]:
+    """Rows whose foreign key (one field or several together) is not a key of the target;
+    a row with an empty cell in its key is not checked (``required`` says if it may be)."""
     res = resource(name, root)
     label = res["path"]
     lines = frame.attrs.get("lines", pd.Series(dtype="int64"))
@@ -563,20 +598,84 @@ def _check_foreign_keys(
         ref_cols = _as_list(ref["fields"])
         ref_name = ref["resource"] or name  # "" refers to the table itself
         target = tables.get(ref_name)
-        if target is None or not len(target.columns) or not set(cols) <= set(frame):
+        if target is None or not len(target.columns) or not set(cols) <= set(frame) \
+                or not set(ref_cols) <= set(target):
             continue  # the target did not parse: its own problems say why
-        for col, ref_col in zip(cols, ref_cols, strict=True):
-            if ref_col not in target:
-                continue
-            known = set(target[ref_col].dropna().astype(str))
-            values = frame[col].astype("string")
-            bad = values.notna() & ~values.isin(known)
-            for idx in bad[bad].index:
-                problems.append(Problem(
-                    label, int(lines[idx]), col,
-                    f"expected a {ref_col} of the {ref_name} table, found "
-                    f"{_short(values[idx])} (not in {resource(ref_name, root)['path']})"))
+        ref_path = resource(ref_name, root)["path"]
+        values = pd.DataFrame({c: frame[c].astype("string") for c in cols}, index=frame.index)
+        wanted = pd.DataFrame({c: target[rc].astype("string")
+                               for c, rc in zip(cols, ref_cols, strict=True)}).dropna()
+        present = values.notna().all(axis=1)
+        if len(cols) == 1:
+            bad = present & ~values[cols[0]].isin(wanted[cols[0]])
+        else:
+            known = pd.MultiIndex.from_frame(wanted)
+            bad = present & ~pd.Series(pd.MultiIndex.from_frame(values.fillna("")).isin(known),
+                                       index=frame.index)
+        for idx in bad[bad].index:
+            row = values.loc[idx]
+            problems.append(Problem(label, int(lines[idx]),
+                                    *_foreign_key_message(row, cols, ref_cols, wanted, ref_name,
+                                                          ref_path)))
     return problems
+
+
+def _foreign_key_message(row: pd.Series, cols: list[str], ref_cols: list[str],
+                         wanted: pd.DataFrame, ref_name: str, ref_path: str) -> tuple[str, str]:
+    """Column and message for one row whose key is not in the target: the first value the
+    target lacks, or (each value known) the combination, with what the target has."""
+    for col, ref_col in zip(cols, ref_cols, strict=True):
+        if row[col] not in set(wanted[col]):
+            return col, (f"expected {_a(ref_col)} of the {ref_name} table, found "
+                         f"{_short(row[col])} (not in {ref_path})")
+    first, rest = cols[0], list(zip(cols[1:], ref_cols[1:], strict=True))
+    listed = wanted[wanted[first] == row[first]].drop_duplicates()
+    has = "; ".join(", ".join(f"{rc} {_short(r[c])}" for c, rc in rest)
+                    for _, r in listed.head(3).iterrows())
+    want = ", ".join(f"{rc} {_short(row[c])}" for c, rc in rest)
+    return first, (f"expected {_a(ref_cols[0])} of the {ref_name} table with {want}, found "
+                   f"{_short(row[first])}, which {ref_path} lists with {has}")
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def vocabulary(name: str, field: str, data_dir: str | os.PathLike[str] | None = None
+               ) -> tuple[str, str] | None:
+    """The vocabulary table (``x-vocabulary``) and its key field that field ``field`` of
+    table ``name`` refers to through a foreign key, or None."""
+    root = _resolve(data_dir)
+    for fk in resource(name, root)["schema"].get("foreignKeys", []):
+        target = fk["reference"]["resource"] or name
+        vocab = resource(target, root)
+        if target == name or vocab.get(VOCABULARY_KEY) is not True:
+            continue
+        for col, ref_col in zip(_as_list(fk["fields"]), _as_list(fk["reference"]["fields"]),
+                                strict=True):
+            if col == field and _as_list(vocab["schema"].get("primaryKey")) == [ref_col]:
+                return target, ref_col
+    return None
+
+
+def _apply_vocabularies(name: str, frame: pd.DataFrame, root: Path,
+                        tables: dict[str, pd.DataFrame]) -> None:
+    """Fields of ``frame`` that refer to a vocabulary table become categoricals whose
+    categories are the vocabulary's keys in its row order (unknown values, already
+    reported as foreign-key problems, become missing)."""
+    for fld in resource(name, root)["schema"]["fields"]:
+        found = vocabulary(name, fld["name"], root)
+        if found is None or fld["name"] not in frame:
+            continue
+        target = tables.get(found[0])
+        if target is None or found[1] not in target:
+            continue
+        categories = pd.unique(target[found[1]].dropna().astype(str))
+        values = frame[fld["name"]].astype("string")
+        known = values.isin(categories).fillna(False).astype(bool)
+        frame[fld["name"]] = pd.Series(
+            pd.Categorical(values.astype(object).where(known, None), categories=categories),
+            index=frame.index)
 
 
 _table_cache: dict[tuple[Path, str], tuple[tuple, pd.DataFrame]] = {}
@@ -593,6 +692,13 @@ def _signature(root: Path) -> tuple:
         except FileNotFoundError:
             stamps.append((res["path"], -1, -1))
     return tuple(stamps)
+
+
+def package_signature(data_dir: str | os.PathLike[str] | None = None) -> tuple:
+    """The package folder and the modification stamps of all its files: equal signatures
+    mean unchanged files (for caches of values derived from the package)."""
+    root = _resolve(data_dir)
+    return (str(root), *_signature(root))
 
 
 def _dependencies(name: str, root: Path) -> list[str]:
@@ -618,6 +724,7 @@ def _load_validated(names: list[str], root: Path, signature: tuple | None = None
     already cached and valid for it is reused instead of parsed again."""
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    parsed: list[str] = []
     for table in names:
         cached = _table_cache.get((root, table)) if signature is not None else None
         if cached and cached[0] == signature and table != names[-1]:
@@ -625,18 +732,22 @@ def _load_validated(names: list[str], root: Path, signature: tuple | None = None
             continue
         frame, found = _parse_table(table, root)
         tables[table] = frame
+        parsed.append(table)
         problems += found
     for table in names:
         if not tables[table].empty and "lines" in tables[table].attrs:
             problems += _check_foreign_keys(table, tables[table], root, tables)
-
+    for table in parsed:  # cached tables have their categories already
+        if not tables[table].empty:
+            _apply_vocabularies(table, tables[table], root, tables)
     return tables, problems
 
 
 def load_table(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Table ``name`` of the data package as a typed, validated DataFrame.
 
-    Dates are datetime64, enumerated fields categoricals, numbers floats. Raises
+    Dates are datetime64, numbers floats, enumerated fields categoricals (in enum order),
+    and so are fields that refer to a vocabulary table (in its row order). Raises
     :class:`DataValidationError` naming file, line and column of every problem. Results are
     cached per process and re-read when any file of the package changes.
     """
@@ -713,9 +824,11 @@ __all__ = [
     "fields",
     "frictionless_problems",
     "load_table",
+    "package_signature",
     "parse_package",
     "read_package",
     "resource",
     "table_names",
     "validate_package",
+    "vocabulary",
 ]

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import csv
+import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from helpers.data import DataValidationError, load_table, resource, validate_package
+from helpers.data import (
+    DataValidationError,
+    descriptor_problems,
+    load_table,
+    read_package,
+    resource,
+    validate_package,
+)
 from tests.conftest import CORPUS, ROOT
 
 
@@ -130,3 +140,107 @@ def test_cache_is_reused_and_refreshed_when_a_file_changes(data_copy: Path) -> N
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert 8_600_000.0 in set(load_table("users", data_copy)["value"])
+
+
+# ---------------------------------------------------------------- labels and vocabularies
+
+
+def _at(package: dict, table: str, field: str | None = None) -> tuple[dict, str]:
+    """The resource (or field) descriptor of ``table`` and its JSON path."""
+    i = [r["name"] for r in package["resources"]].index(table)
+    res = package["resources"][i]
+    if field is None:
+        return res, f"resources[{i}]"
+    j = [f["name"] for f in res["schema"]["fields"]].index(field)
+    return res["schema"]["fields"][j], f"resources[{i}].schema.fields[{j}]"
+
+
+def _label_unknown_value(package: dict) -> str:
+    field, at = _at(package, "users", "metric")
+    field["x-labels"]["weekly_active_users"] = "weekly active users"
+    return f"{at}.x-labels.weekly_active_users"
+
+
+def _label_missing(package: dict) -> str:
+    field, at = _at(package, "workforce", "metric")
+    del field["x-labels"]["layoffs"]
+    return f"{at}.x-labels"
+
+
+def _labels_without_enum(package: dict) -> str:
+    field, at = _at(package, "users", "note")
+    field["x-labels"] = {"a": "b"}
+    return f"{at}.x-labels"
+
+
+def _symbol_unknown_value(package: dict) -> str:
+    field, at = _at(package, "investments", "claim_type")
+    field["x-symbols"]["analyst"] = "star"
+    return f"{at}.x-symbols.analyst"
+
+
+def _symbol_not_a_name(package: dict) -> str:
+    field, at = _at(package, "users", "claim_type")
+    field["x-symbols"]["company"] = "Circle!"
+    return f"{at}.x-symbols.company"
+
+
+def _empty_label(package: dict) -> str:
+    field, at = _at(package, "events", "status_after")
+    field["x-labels"]["pending"] = " "
+    return f"{at}.x-labels.pending"
+
+
+def _composite_key_lengths(package: dict) -> str:
+    events, at = _at(package, "events")
+    k = next(k for k, fk in enumerate(events["schema"]["foreignKeys"])
+             if fk["reference"]["resource"] == "event_types")
+    events["schema"]["foreignKeys"][k]["reference"]["fields"] = ["event_type"]
+    return f"{at}.schema.foreignKeys[{k}].reference.fields"
+
+
+def _vocabulary_not_boolean(package: dict) -> str:
+    res, at = _at(package, "event_types")
+    res["x-vocabulary"] = "yes"
+    return f"{at}.x-vocabulary"
+
+
+DESCRIPTOR_BREAKAGES: dict[str, tuple[Callable[[dict], str], str]] = {
+    "label_for_a_value_not_in_the_enum": (_label_unknown_value, "expected a value of the "
+                                                                "field's enum"),
+    "enum_value_without_label": (_label_missing, "found none for layoffs"),
+    "labels_on_a_field_without_enum": (_labels_without_enum, "constraints.enum"),
+    "symbol_for_a_value_not_in_the_enum": (_symbol_unknown_value, "expected a value of the "
+                                                                  "field's enum"),
+    "symbol_that_is_not_a_name": (_symbol_not_a_name, "plotly marker symbol"),
+    "empty_label": (_empty_label, "non-empty text"),
+    "composite_key_of_unequal_lengths": (_composite_key_lengths, "as many fields"),
+    "vocabulary_flag_not_boolean": (_vocabulary_not_boolean, "true or false"),
+}
+
+
+def test_the_shipped_descriptor_has_no_problems() -> None:
+    assert descriptor_problems(read_package()) == []
+
+
+@pytest.mark.parametrize("breakage", DESCRIPTOR_BREAKAGES)
+def test_a_broken_label_or_vocabulary_is_refused_with_its_json_path(breakage: str) -> None:
+    package = copy.deepcopy(read_package())
+    mutate, expect = DESCRIPTOR_BREAKAGES[breakage]
+    where = mutate(package)
+    problems = descriptor_problems(package)
+    assert [p.column for p in problems] == [where], problems
+    assert expect in problems[0].message and "found" in problems[0].message
+    assert problems[0].file == "datapackage.json"
+
+
+def test_a_label_for_an_unknown_value_stops_the_loader(data_copy: Path) -> None:
+    path = data_copy / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    where = _label_unknown_value(package)
+    path.write_text(json.dumps(package, indent=2), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_table("users", data_copy)
+    assert f"datapackage.json, column '{where}': expected a value of the field's enum" in str(
+        info.value)
+    assert "found 'weekly_active_users'" in str(info.value)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from helpers import checks, schema
 from helpers.data import (
     default_data_dir,
     fields,
@@ -160,6 +163,130 @@ def test_fines_carry_amount_and_currency(t: dict[str, pd.DataFrame]) -> None:
     assert with_amount["currency"].notna().all()
     fines = ev[ev["event_type"].astype(str) == "fine"]
     assert fines["amount"].notna().mean() > 0.9
+
+
+# ---------------------------------------------------------------- vocabularies
+
+
+METRIC_LABELS = {
+    "monthly_active_users": "monthly active users", "daily_active_users": "daily active users",
+    "users_unspecified": "users (undefined by source)", "ad_reach_18plus": "ad reach, 18+",
+    "dsa_monthly_active_recipients": "EU DSA monthly active recipients",
+    "downloads_cumulative": "downloads (cumulative)",
+    "downloads_quarterly": "downloads per quarter",
+    "unique_visitors": "unique visitors", "creators": "creators", "headcount": "headcount",
+    "engineers": "engineers", "moderators": "moderators", "hiring_plan": "planned hires",
+    "jobs_announced": "jobs announced", "layoffs": "layoffs", "job_postings": "job postings"}
+SEGMENT_LABELS = {"all_ages": "all ages", "age_13_plus": "13+", "age_16_plus": "16+",
+                  "age_18_plus": "18+", "under_18": "under 18 only"}
+CLAIM_LABELS = {"company": "company claim", "government": "government figure",
+                "third_party_estimate": "third-party estimate", "press_report": "press report"}
+CLAIM_SYMBOLS = {"company": "circle", "government": "square", "third_party_estimate": "diamond",
+                 "press_report": "triangle-up"}
+LABELLED = [("users", "metric"), ("workforce", "metric"), ("users", "segment"),
+            ("users", "claim_type"), ("workforce", "claim_type"), ("investments", "claim_type"),
+            ("investments", "category"), ("workforce", "employer"), ("investments", "investor"),
+            ("events", "status_after")]
+
+
+def test_event_types_cover_every_event(t: dict[str, pd.DataFrame]) -> None:
+    types, events = t["event_types"], t["events"]
+    codes = types["event_type"].astype(str).tolist()
+    with open(DATA / "events.csv", encoding="utf-8", newline="") as f:
+        used = {(r["event_type"], r["category"]) for r in csv.DictReader(f)}
+    assert used <= set(zip(codes, types["category"].astype(str), strict=True))
+    assert list(events["event_type"].cat.categories) == codes  # event_types.csv row order
+    assert events["event_type"].notna().all()
+    names = table_names()
+    assert names.index("event_types") < names.index("events")
+
+
+def test_event_type_roles() -> None:
+    types = schema.event_types()
+    assert {e.restriction for e in types.values()} == {"ban", "block", "partial", "lift", ""}
+    assert (types["ban"].restriction, types["temporary_block"].restriction,
+            types["partial_ban"].restriction, types["ban_lifted"].restriction) == (
+        "ban", "block", "partial", "lift")
+    assert types["fine"].amount_scaled and not types["ban"].amount_scaled
+    assert types["ban"].pressure_weight == 10.0 and types["ban_lifted"].pressure_weight == 0.0
+    for e in types.values():
+        assert e.code and e.label and e.description and e.colour.startswith("#"), e
+        if e.category == "business":
+            assert e.pressure_weight == 0 and e.restriction == "" and not e.on_growth_chart, e
+
+
+def test_schema_labels_and_symbols_are_the_descriptor_s() -> None:
+    for res in read_package()["resources"]:
+        for field in res["schema"]["fields"]:
+            where = (res["name"], field["name"])
+            allowed = field.get("constraints", {}).get("enum")
+            if "x-labels" in field:
+                assert schema.enum(*where) == allowed
+                assert list(schema.labels(*where).items()) == [
+                    (v, field["x-labels"][v]) for v in allowed], where
+            if "x-symbols" in field:
+                assert schema.symbols(*where) == field["x-symbols"], where
+    assert {w for w in LABELLED if "x-labels" in next(
+        f for f in fields(w[0]) if f["name"] == w[1])} == set(LABELLED)
+    types = load_table("event_types")
+    codes = types["event_type"].astype(str).tolist()
+    assert schema.enum("events", "event_type") == codes
+    assert schema.labels("events", "event_type") == dict(zip(codes, types["label"], strict=True))
+    assert schema.symbols("events", "event_type") == dict(zip(codes, types["symbol"],
+                                                              strict=True))
+    assert schema.labels("event_types", "event_type") == schema.labels("events", "event_type")
+
+
+def test_reader_labels_are_unchanged() -> None:
+    """The texts readers saw before the labels moved into the data package."""
+    metrics = {**schema.labels("users", "metric"), **schema.labels("workforce", "metric")}
+    assert metrics == METRIC_LABELS
+    assert schema.labels("users", "segment") == SEGMENT_LABELS
+    for table in ("users", "workforce", "investments"):
+        assert schema.labels(table, "claim_type") == CLAIM_LABELS
+        assert schema.symbols(table, "claim_type") == CLAIM_SYMBOLS
+    assert schema.label("events", "status_after", "blocked_by_court") == "blocked by court"
+    assert schema.label("users", "metric", "not_a_metric") == "not a metric"  # fallback
+    assert schema.label("users", "note", "free_text") == "free text"
+    with pytest.raises(KeyError, match="no enumerated values"):
+        schema.labels("users", "note")
+    with pytest.raises(KeyError, match="no field"):
+        schema.enum("users", "no_such_field")
+
+
+def _touch(path: Path) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def test_a_new_event_type_is_rows_of_csv_only(data_copy: Path) -> None:
+    """A new regulatory type: one row in event_types.csv, then events that use it; no code."""
+    source = load_table("sources", data_copy)["source_id"].astype(str).iloc[0]
+    with open(data_copy / "event_types.csv", "a", encoding="utf-8") as f:
+        f.write("age_verification_order,regulatory,age verification order,,2.5,no,yes,"
+                "#8c510a,star-diamond,An order to verify the age of every user.\n")
+    with open(data_copy / "events.csv", "a", encoding="utf-8") as f:
+        f.write(f"E999,regulatory,age_verification_order,AUS,,2025-12-10,day,,Age checks "
+                f"ordered,All users,in_force,eSafety Commissioner,,,,{source},test\n")
+    assert checks.errors(checks.validate_package(data_copy)) == []
+    assert frictionless_problems(data_copy) == []
+    new = schema.event_types(data_copy)["age_verification_order"]
+    assert (new.category, new.label, new.pressure_weight, new.restriction, new.on_growth_chart,
+            new.amount_scaled, new.colour, new.symbol) == (
+        "regulatory", "age verification order", 2.5, "", True, False, "#8c510a", "star-diamond")
+    assert list(schema.event_types(data_copy))[-1] == "age_verification_order"
+    assert schema.label("events", "event_type", "age_verification_order", data_copy) == \
+        "age verification order"
+    events = load_table("events", data_copy)
+    assert events["event_type"].cat.categories[-1] == "age_verification_order"
+    assert events.loc[events["event_id"] == "E999", "event_type"].tolist() == [
+        "age_verification_order"]
+    assert "age_verification_order" not in schema.event_types()  # the real package is apart
+    path = data_copy / "event_types.csv"  # the cache follows the file
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "age verification order", "age check order"), encoding="utf-8")
+    _touch(path)
+    assert schema.event_types(data_copy)["age_verification_order"].label == "age check order"
 
 
 # ---------------------------------------------------------------- plausibility

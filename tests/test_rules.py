@@ -77,3 +77,37 @@ def test_cli_lists_the_rules() -> None:
     assert run.returncode == 0
     for r in checks.RULES:
         assert f"{r.name} ({r.level}): {r.reason}" in run.stdout
+
+
+def test_restriction_roles_come_from_event_types(data_copy: Path) -> None:
+    """A new nationwide type (restriction `block` in event_types.csv) is held to the same
+    rules as temporary_block: one root per episode; no code names it."""
+    with open(data_copy / "event_types.csv", "a", encoding="utf-8") as f:
+        f.write("shutdown_order,regulatory,shutdown order,block,6,no,yes,#d6604d,cross-open,"
+                "An order to shut the app down nationwide for a time.\n")
+    source = "9news-202306-the-scale-of-tiktok-s-growth"
+    rows = [f"E99{i},regulatory,shutdown_order,KAZ,,2021-03-01,day,2021-03-20,Shutdown,"
+            f"App,lifted,Government,,,,{source},test\n" for i in (1, 2)]
+    events = data_copy / "events.csv"
+    lines_before = events.read_text(encoding="utf-8").count("\n")
+    with open(events, "a", encoding="utf-8") as f:
+        f.writelines(rows)
+    problems = checks.errors(checks.validate_package(data_copy))
+    assert [(p.rule, p.line, p.column) for p in problems] == [
+        ("one-root-per-episode", lines_before + 2, "same_event_as")], problems
+    assert "second shutdown_order of KAZ" in problems[0].message
+
+
+def test_lift_types_come_from_event_types(data_copy: Path) -> None:
+    """The lifted-has-end rule names the lifting types of event_types.csv."""
+    path = data_copy / "event_types.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "ban_lifted,regulatory,ban lifted,lift,", "ban_lifted,regulatory,ban lifted,,"),
+        encoding="utf-8")
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("restriction_lifted,regulatory,restriction lifted,lift,0,no,yes,#1b7837,"
+                "triangle-down,The end of a ban or block.\n")
+    file_name, line = _apply(next(c for c in CASES if c["rule"] == "lifted-has-end"), data_copy)
+    problems = [p for p in checks.errors(checks.validate_package(data_copy))
+                if p.rule == "lifted-has-end" and p.line == line]
+    assert problems and "a later restriction_lifted event" in problems[0].message
