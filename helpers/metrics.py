@@ -17,6 +17,19 @@ ALL = "All"
 # ---------------------------------------------------------------- filtering
 
 
+def nearest_year(available: Iterable[int], wanted: Iterable[int]) -> np.ndarray:
+    """For each wanted year, the nearest available year (ties go to the later year): the one
+    rule for population shares and currency rates when a year is missing."""
+    years = np.sort(np.unique(np.asarray(list(available), dtype=int)))
+    want = np.asarray(list(wanted), dtype=int)
+    if len(years) == 0:
+        raise ValueError("no year available")
+    pos = np.clip(np.searchsorted(years, want), 0, len(years) - 1)
+    prev = np.clip(pos - 1, 0, len(years) - 1)
+    take_prev = np.abs(want - years[prev]) < np.abs(years[pos] - want)
+    return np.where(take_prev, years[prev], years[pos])
+
+
 def geos_in_region(regions: pd.DataFrame, region: str | None) -> list[str]:
     """Codes of the regions table that belong to ``region`` (every code for All/None)."""
     if region in (None, "", ALL):
@@ -60,11 +73,13 @@ def with_sources(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_geo_names(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with ``geo_name`` and ``region`` columns from the regions table."""
+    """``frame`` with ``geo_name``, ``region`` and ``geo_kind`` (country or aggregate)
+    columns from the regions table."""
     indexed = regions.set_index(regions["code"].astype(str))
     keys = frame["geo"].astype(str)
     return frame.assign(geo_name=keys.map(indexed["name"].astype(str)).astype("string"),
-                        region=keys.map(indexed["region"].astype(str)).astype("string"))
+                        region=keys.map(indexed["region"].astype(str)).astype("string"),
+                        geo_kind=keys.map(indexed["kind"].astype(str)).astype("string"))
 
 
 def distinct_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -82,29 +97,6 @@ SERIES_KEYS = ("geo", "product", "metric", "segment")
 LINE_KEYS = (*SERIES_KEYS, "claim_type")
 """Figures that a line, a growth rate or a "change since" may join: one series, one claim
 type (a press figure and a government figure are never joined)."""
-
-
-def period_growth(frame: pd.DataFrame, by: Iterable[str] = LINE_KEYS) -> pd.DataFrame:
-    """Change from each figure to the next of the same series: absolute, percent, per year.
-
-    A series is one geo, metric and product; figures of the same date (several sources)
-    are averaged first. Adds ``change``, ``pct_change`` and ``annualised_pct``.
-    """
-    keys = [k for k in by if k in frame]
-    series = (frame.groupby([*keys, "date"], observed=True, as_index=False)["value"].mean()
-              .sort_values([*keys, "date"]))
-    grouped = series.groupby(keys, observed=True)
-    series["previous"] = grouped["value"].shift()
-    series["previous_date"] = grouped["date"].shift()
-    series["change"] = series["value"] - series["previous"]
-    series["pct_change"] = np.where(series["previous"] > 0,
-                                    series["change"] / series["previous"] * 100, np.nan)
-    years = (series["date"] - series["previous_date"]).dt.days / 365.25
-    ratio = series["value"] / series["previous"]
-    valid = (series["previous"] > 0) & (years > 0) & (ratio > 0)
-    series["annualised_pct"] = np.where(valid, (ratio.where(valid) ** (1 / years.where(valid)) - 1)
-                                        * 100, np.nan)
-    return series.reset_index(drop=True)
 
 
 def cagr(start_value: float, end_value: float, years: float) -> float:
@@ -139,7 +131,7 @@ def change_since(frame: pd.DataFrame, base_date: str | pd.Timestamp) -> pd.DataF
     keys = [k for k in LINE_KEYS if k in frame]
     base = (frame[frame["date"] <= base_date].sort_values("date")
             .groupby(keys, observed=True)["value"].last().rename("base_value"))
-    out = frame.join(base, on=keys, how="inner")
+    out = frame.merge(base.reset_index(), on=keys, how="inner")
     out["change_pct"] = np.where(out["base_value"] > 0,
                                  (out["value"] / out["base_value"] - 1) * 100, np.nan)
     return out
@@ -175,24 +167,24 @@ def one_metric_per_geo(frame: pd.DataFrame,
 
 def share_of_population(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``population``, ``population_year`` and ``share_pct`` (value as a
-    percentage of the population in the figure's year, or the nearest year available)."""
+    percentage of the population in the figure's year, or the nearest year available:
+    :func:`nearest_year`)."""
     out = frame.copy()
-    out["year"] = out["date"].dt.year
-    pop = population[["geo", "year", "population"]].copy()
-    pop["geo"] = pop["geo"].astype(str)
-    nearest = []
-    by_geo = {g: grp.set_index("year")["population"] for g, grp in pop.groupby("geo")}
-    for geo, year in zip(out["geo"].astype(str), out["year"], strict=True):
-        series = by_geo.get(geo)
-        if series is None or series.empty:
-            nearest.append((np.nan, np.nan))
+    years = out["date"].dt.year.to_numpy()
+    geos = out["geo"].astype(str)
+    pop = population.assign(geo=population["geo"].astype(str))
+    table = pop.set_index(["geo", "year"])["population"]
+    out["population"] = np.nan
+    out["population_year"] = np.nan
+    for geo, group in pop.groupby("geo"):
+        rows = (geos == geo).to_numpy()
+        if not rows.any():
             continue
-        best = min(series.index, key=lambda y: (abs(y - year), -y))
-        nearest.append((series[best], best))
-    out["population"] = [p for p, _ in nearest]
-    out["population_year"] = [y for _, y in nearest]
+        nearest = nearest_year(group["year"], years[rows])
+        out.loc[rows, "population_year"] = nearest
+        out.loc[rows, "population"] = table.loc[[(geo, int(y)) for y in nearest]].to_numpy()
     out["share_pct"] = out["value"] / out["population"] * 100
-    return out.drop(columns="year")
+    return out
 
 
 # ---------------------------------------------------------------- money
@@ -201,7 +193,8 @@ def share_of_population(frame: pd.DataFrame, population: pd.DataFrame) -> pd.Dat
 def to_usd(frame: pd.DataFrame, fx: pd.DataFrame, amount: str = "amount",
            currency: str = "currency", date: str = "date") -> pd.DataFrame:
     """``frame`` with ``amount_usd`` and ``fx_year``: the amount at the yearly average rate of
-    its year (the nearest year the fx table has when that year is missing)."""
+    its year (the nearest year the fx table has when that year is missing:
+    :func:`nearest_year`)."""
     out = frame.copy()
     cur = out[currency].astype("string")
     years = out[date].dt.year
@@ -216,13 +209,7 @@ def to_usd(frame: pd.DataFrame, fx: pd.DataFrame, amount: str = "amount",
         rows = (cur == code).fillna(False)
         if not rows.any():
             continue
-        available = np.sort(group["year"].to_numpy())
-        wanted = years[rows].to_numpy()
-        # nearest available year; ties go to the later year
-        pos = np.clip(np.searchsorted(available, wanted), 0, len(available) - 1)
-        prev = np.clip(pos - 1, 0, len(available) - 1)
-        take_prev = np.abs(wanted - available[prev]) < np.abs(available[pos] - wanted)
-        nearest = np.where(take_prev, available[prev], available[pos])
+        nearest = nearest_year(group["year"], years[rows])
         fx_year[rows] = nearest
         rate[rows] = table.loc[[(code, int(y)) for y in nearest]].to_numpy()
     out["amount_usd"] = pd.to_numeric(out[amount], errors="coerce") / rate
@@ -230,32 +217,36 @@ def to_usd(frame: pd.DataFrame, fx: pd.DataFrame, amount: str = "amount",
     return out
 
 
-def from_usd(amount_usd: float, currency: str, year: int, fx: pd.DataFrame) -> float:
-    """A USD amount in ``currency`` at the rate of ``year`` (inverse of :func:`to_usd`)."""
-    if currency == "USD":
-        return amount_usd
-    rate = fx[(fx["currency"].astype(str) == currency) & (fx["year"] == year)]["units_per_usd"]
-    if rate.empty:
-        raise KeyError(f"no {currency} rate for {year} in the fx table")
-    return amount_usd * float(rate.iloc[0])
-
-
 # ---------------------------------------------------------------- restriction episodes
 
 STATUS_LEVELS = ["no national restriction", "ban lifted", "partial restrictions",
                  "temporarily blocked", "banned nationwide"]
-STATUS_OF_TYPE = {"ban": "banned nationwide", "temporary_block": "temporarily blocked",
-                  "partial_ban": "partial restrictions"}
 _RANK = {s: i for i, s in enumerate(STATUS_LEVELS)}
-NATIONWIDE_TYPES = ("ban", "temporary_block")
-RESTRICTION_TYPES = (*NATIONWIDE_TYPES, "partial_ban")
+BAN, BLOCK, PARTIAL, LIFT = "ban", "block", "partial", "lift"
+"""Restriction roles of event types (``event_types.restriction`` in the data package)."""
+NATIONWIDE_ROLES = (BAN, BLOCK)
+STATUS_OF_ROLE = {BAN: "banned nationwide", BLOCK: "temporarily blocked",
+                  PARTIAL: "partial restrictions"}
 NEVER_IN_FORCE = ("blocked_by_court", "superseded", "revoked")
 """A measure with one of these statuses and no sourced end never took effect."""
 CONFIRM_GAP = pd.Timedelta(days=400)
 """A later block without an end joins an open block of the same place when it comes at most
 this long after the last confirmation (bans join at any distance: they hold until lifted)."""
 
-EPISODE_COLUMNS = ["episode_id", "geo", "subdivision", "scope_kind", "event_type", "status",
+
+def event_roles(events: pd.DataFrame, roles: Mapping[str, str] | None = None) -> pd.Series:
+    """The restriction role of each event (ban, block, partial, lift or ""): from ``roles``
+    (event type -> role, e.g. ``schema.event_types``) or the events' ``restriction`` column."""
+    if roles is not None:
+        return events["event_type"].astype(str).map(dict(roles)).fillna("").astype(str)
+    if "restriction" not in events:
+        raise ValueError("events need a 'restriction' column (joined from event_types) or "
+                         "an explicit roles mapping")
+    return events["restriction"].astype("string").fillna("").astype(str)
+
+
+EPISODE_COLUMNS = ["episode_id", "geo", "subdivision", "scope_kind", "event_type", "restriction",
+                   "status",
                    "scope", "start", "start_precision", "end", "end_sourced", "ended_by",
                    "last_confirmed", "in_force", "status_after", "event_id", "event_ids",
                    "title", "source_id"]
@@ -272,8 +263,8 @@ def _period_end(date: pd.Timestamp, precision: str) -> pd.Timestamp:
     return date
 
 
-def restriction_episodes(events: pd.DataFrame,
-                         as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
+def restriction_episodes(events: pd.DataFrame, as_of: str | pd.Timestamp | None = None,
+                         roles: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Restriction episodes: one row per continuous ban, block or partial restriction.
 
     Rules (documented in ``tiktok_data/README.md``):
@@ -299,6 +290,7 @@ def restriction_episodes(events: pd.DataFrame,
     """
     reg = distinct_events(events)
     reg = reg[reg["category"].astype(str) == "regulatory"]
+    reg = reg.assign(restriction=event_roles(reg, roles))
     linked_end = _linked_end_dates(events)
     as_of = pd.Timestamp(as_of) if as_of is not None else events["date"].max()
     rows: list[dict] = []
@@ -309,38 +301,45 @@ def restriction_episodes(events: pd.DataFrame,
         groups.setdefault((rec["geo"], rec["subdivision"]), []).append(rec)
     for (geo, sub), group in sorted(groups.items()):
         group.sort(key=lambda r: (r["date"], r["event_id"]))
-        lifts = [r for r in group if r["event_type"] == "ban_lifted"]
+        lifts = [r for r in group if r["restriction"] == LIFT]
         nationwide: dict | None = None
-        for row in (r for r in group if r["event_type"] in RESTRICTION_TYPES):
-            kind, status_after = row["event_type"], row["status_after"]
-            end = row["end_date"] if pd.notna(row["end_date"]) else linked_end.get(
-                row["event_id"], pd.NaT)
-            confirm = _period_end(row["date"], row["date_precision"])
-            if (kind in NATIONWIDE_TYPES and nationwide is not None and pd.isna(end)
-                    and pd.isna(nationwide["end"]) and nationwide["in_force"]
-                    and (kind == "ban" or row["date"] - nationwide["last_confirmed"]
-                         <= CONFIRM_GAP)
-                    and not any(nationwide["start"] <= lift["date"] <= row["date"]
-                                for lift in lifts)):
-                nationwide["event_ids"].append(row["event_id"])  # confirms the open episode
-                nationwide["last_confirmed"] = max(nationwide["last_confirmed"], confirm)
-                nationwide["status_after"] = status_after
-                if kind == "ban":
-                    nationwide["event_type"] = "ban"
+        for row in (r for r in group if r["restriction"] in (BAN, BLOCK, PARTIAL)):
+            episode = _confirm_or_start(row, nationwide, lifts, linked_end)
+            if episode is None:
                 continue
-            episode = dict(geo=geo, subdivision=sub, event_type=kind, start=row["date"],
-                           start_precision=row["date_precision"], end=end,
-                           scope=row["scope"], ended_by=None, last_confirmed=confirm,
-                           status_after=status_after,
-                           in_force=not (pd.isna(end) and status_after in NEVER_IN_FORCE),
-                           event_id=row["event_id"], event_ids=[row["event_id"]],
-                           title=row["title"], source_id=row["source_id"])
             rows.append(episode)
-            if kind in NATIONWIDE_TYPES:
+            if row["restriction"] in NATIONWIDE_ROLES:
                 nationwide = episode
         _end_at_lifts(rows, geo, sub, lifts)
     out = pd.DataFrame([_finish(e, as_of) for e in rows], columns=EPISODE_COLUMNS)
     return out.sort_values(["start", "geo", "episode_id"]).reset_index(drop=True)
+
+
+def _confirm_or_start(row: dict, nationwide: dict | None, lifts: list[dict],
+                      linked_end: dict[str, pd.Timestamp]) -> dict | None:
+    """Add ``row`` to the open nationwide episode it confirms (returns None), or return the
+    new episode it starts."""
+    role, status_after = row["restriction"], row["status_after"]
+    end = row["end_date"] if pd.notna(row["end_date"]) else linked_end.get(row["event_id"],
+                                                                            pd.NaT)
+    confirm = _period_end(row["date"], row["date_precision"])
+    if (role in NATIONWIDE_ROLES and nationwide is not None and pd.isna(end)
+            and pd.isna(nationwide["end"]) and nationwide["in_force"]
+            and (role == BAN or row["date"] - nationwide["last_confirmed"] <= CONFIRM_GAP)
+            and not any(nationwide["start"] <= lift["date"] <= row["date"] for lift in lifts)):
+        nationwide["event_ids"].append(row["event_id"])  # confirms the open episode
+        nationwide["last_confirmed"] = max(nationwide["last_confirmed"], confirm)
+        nationwide["status_after"] = status_after
+        if role == BAN:
+            nationwide["event_type"], nationwide["restriction"] = row["event_type"], BAN
+        return None
+    return dict(geo=row["geo"], subdivision=row["subdivision"], event_type=row["event_type"],
+                restriction=role, start=row["date"], start_precision=row["date_precision"],
+                end=end, scope=row["scope"], ended_by=None, last_confirmed=confirm,
+                status_after=status_after,
+                in_force=not (pd.isna(end) and status_after in NEVER_IN_FORCE),
+                event_id=row["event_id"], event_ids=[row["event_id"]], title=row["title"],
+                source_id=row["source_id"])
 
 
 def _text(value: object) -> str:
@@ -361,8 +360,8 @@ def _records(reg: pd.DataFrame) -> list[dict]:
     """The columns the episodes need, as plain Python records (text columns as str)."""
     text = {c: reg[c].astype("string").fillna("").astype(str).tolist() if c in reg
             else [""] * len(reg)
-            for c in ("event_id", "geo", "subdivision", "event_type", "status_after",
-                      "date_precision", "scope", "title", "source_id")}
+            for c in ("event_id", "geo", "subdivision", "event_type", "restriction",
+                      "status_after", "date_precision", "scope", "title", "source_id")}
     dates, ends = list(reg["date"]), list(reg["end_date"])
     return [dict({c: v[i] for c, v in text.items()}, date=dates[i], end_date=ends[i])
             for i in range(len(reg))]
@@ -402,7 +401,7 @@ def _finish(e: dict, as_of: pd.Timestamp) -> dict:
         last = max(last, as_of)
     elif pd.notna(end):
         last = max(end, e["start"])
-    scope_kind = ("nationwide" if e["event_type"] in NATIONWIDE_TYPES and not e["subdivision"]
+    scope_kind = ("nationwide" if e["restriction"] in NATIONWIDE_ROLES and not e["subdivision"]
                   else "subnational" if e["subdivision"] else "partial")
     return {**e, "episode_id": f"{e['geo']}:{e['event_id']}", "status": status,
             "end_sourced": bool(pd.notna(end)), "last_confirmed": last,
@@ -428,18 +427,19 @@ def episodes_in(episodes: pd.DataFrame, *, geos: Iterable[str] | None = None,
 
 def episode_level(episodes: pd.DataFrame) -> pd.Series:
     """The status-map label of each episode (banned nationwide, temporarily blocked, ...)."""
-    label = episodes["event_type"].astype(str).map(STATUS_OF_TYPE)
+    label = episodes["restriction"].astype(str).map(STATUS_OF_ROLE)
     return label.where(episodes["scope_kind"] == "nationwide", "partial restrictions")
 
 
 def status_on(events: pd.DataFrame, when: str | pd.Timestamp,
-              episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+              episodes: pd.DataFrame | None = None,
+              roles: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Strongest restriction holding on ``when`` per geo (geos with none omitted), with
     ``since`` the start of that continuous episode and ``end_sourced``; a place whose last
     nationwide episode ended before ``when`` shows "ban lifted". ``episodes`` may be given
     precomputed (``restriction_episodes(events)``)."""
     when = pd.Timestamp(when)
-    eps = restriction_episodes(events) if episodes is None else episodes
+    eps = restriction_episodes(events, roles=roles) if episodes is None else episodes
     columns = ["geo", "status", "level", "since", "until", "end_sourced", "event_id",
                "title", "source_id"]
     eps = eps[eps["in_force"].astype(bool)]
@@ -545,16 +545,16 @@ def counted_once(frame: pd.DataFrame, value: str = "amount_usd",
 def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
     """Per place: commitments counted once (see :func:`counted_once`), how many state an
     amount, and their USD total; ``total_low``/``total_high`` give the range where linked
-    sources disagree. Rounded to the million."""
+    sources disagree (unrounded: rounding is for display)."""
     once = counted_once(investments)
     key = "geo_name" if "geo_name" in once else "geo"
     grouped = once.groupby(once[key].astype(str))
     out = pd.DataFrame({
         "commitments": grouped.size(),
         "with_amount": grouped["amount_usd"].count(),
-        "total_usd": grouped["amount_usd"].sum(min_count=1).round(-6),
-        "total_low": grouped["value_low"].sum(min_count=1).round(-6),
-        "total_high": grouped["value_high"].sum(min_count=1).round(-6),
+        "total_usd": grouped["amount_usd"].sum(min_count=1),
+        "total_low": grouped["value_low"].sum(min_count=1),
+        "total_high": grouped["value_high"].sum(min_count=1),
         "disagree": grouped["disagree"].any(),
     }).rename_axis(key).reset_index()
     return out.sort_values(["total_usd", key], ascending=[False, True]).reset_index(drop=True)
@@ -562,22 +562,32 @@ def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- pressure index
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "ban": 10.0,
-    "forced_sale_or_divestiture": 8.0,
-    "temporary_block": 6.0,
-    "executive_order": 6.0,
-    "legislation_passed": 5.0,
-    "partial_ban": 3.0,
-    "fine": 3.0,
-    "court_ruling": 2.0,
-    "legislation_proposed": 1.5,
-    "investigation_opened": 1.0,
-    "deal_or_agreement": 1.0,
-    "enforcement_delayed": 0.5,
-    "ban_lifted": 0.0,
-}
-"""Points per regulatory event type. A fine scores weight x (1 + log10(1 + USD / 1M))."""
+def default_weights(event_types: pd.DataFrame) -> dict[str, float]:
+    """Points per regulatory event type: ``event_types.pressure_weight`` of the data package,
+    in the table's order. An event whose type is ``amount_scaled`` (fines) scores
+    weight x (1 + log10(1 + USD / 1M))."""
+    reg = event_types[event_types["category"].astype(str) == "regulatory"]
+    return dict(zip(reg["event_type"].astype(str), reg["pressure_weight"].astype(float),
+                    strict=True))
+
+
+def with_event_types(events: pd.DataFrame, event_types: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with what the data package says of their type: ``event_type_label``,
+    ``event_colour``, ``event_symbol``, ``restriction`` (role), ``pressure_weight``,
+    ``amount_scaled`` and ``on_growth_chart`` (booleans)."""
+    types = event_types.set_index(event_types["event_type"].astype(str))
+    key = events["event_type"].astype(str)
+    return events.assign(
+        event_type_label=key.map(types["label"].astype(str)).astype("string"),
+        event_colour=key.map(types["colour"].astype(str)).astype("string"),
+        event_symbol=key.map(types["symbol"].astype(str)).astype("string"),
+        restriction=key.map(types["restriction"].astype("string").fillna("")).fillna(""),
+        pressure_weight=key.map(types["pressure_weight"].astype(float)).fillna(0.0),
+        amount_scaled=key.map(types["amount_scaled"].astype(str) == "yes").fillna(False)
+        .astype(bool),
+        on_growth_chart=key.map(types["on_growth_chart"].astype(str) == "yes").fillna(False)
+        .astype(bool))
+
 
 FINE_SCALE_USD = 1_000_000.0
 SUBNATIONAL_FACTOR = 0.25
@@ -587,19 +597,24 @@ def event_points(events: pd.DataFrame, fx: pd.DataFrame,
                  weights: Mapping[str, float] | None = None,
                  subnational_factor: float = SUBNATIONAL_FACTOR,
                  fine_scale_usd: float = FINE_SCALE_USD) -> pd.DataFrame:
-    """Regulatory events with ``points``: weight of their type; fines scaled by
-    1 + log10(1 + USD / fine_scale); sub-national actions times ``subnational_factor``."""
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    """Regulatory events with ``points``: the weight of their type (``weights`` override the
+    events' ``pressure_weight``; a type in neither scores 0); types that are
+    ``amount_scaled`` (fines) times 1 + log10(1 + USD / fine_scale); sub-national actions
+    times ``subnational_factor``."""
+    weights = dict(weights or {})
     if any(w < 0 for w in weights.values()):
         raise ValueError("pressure weights must be >= 0")
     reg = distinct_events(events)
     reg = reg[reg["category"].astype(str) == "regulatory"]
     if "amount_usd" not in reg:  # Atlas.events already carries it
         reg = to_usd(reg, fx)
-    base = reg["event_type"].astype(str).map(weights).fillna(0.0).astype(float)
+    own = (reg["pressure_weight"].astype(float) if "pressure_weight" in reg
+           else pd.Series(0.0, index=reg.index))
+    base = reg["event_type"].astype(str).map(weights).astype(float).fillna(own).fillna(0.0)
     usd = reg["amount_usd"].fillna(0.0).clip(lower=0)
-    is_fine = reg["event_type"].astype(str) == "fine"
-    scale = np.where(is_fine, 1 + np.log10(1 + usd / fine_scale_usd), 1.0)
+    scaled = (reg["amount_scaled"].astype(bool) if "amount_scaled" in reg
+              else pd.Series(False, index=reg.index))
+    scale = np.where(scaled, 1 + np.log10(1 + usd / fine_scale_usd), 1.0)
     sub = reg["subdivision"].astype("string").fillna("").str.len() > 0
     factor = np.where(sub, subnational_factor, 1.0)
     return reg.assign(points=base * scale * factor)
@@ -659,23 +674,6 @@ def pressure_index(events: pd.DataFrame, fx: pd.DataFrame,
     })[columns]
 
 
-def pressure_formula(weights: Mapping[str, float] | None = None,
-                     half_life_years: float | None = None) -> str:
-    """The pressure index formula and weights as Markdown, for notebooks and reports."""
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-    rows = "\n".join(f"| `{k}` | {v:g} |" for k, v in sorted(weights.items(),
-                                                               key=lambda kv: -kv[1]))
-    decay = ("no decay: each event counts only in the period of its date" if half_life_years
-             is None else f"decay: an event keeps counting in later periods, halving every "
-             f"{half_life_years:g} years")
-    return (
-        "pressure(geo, period) = sum over regulatory events e of geo in the period of "
-        "w[type(e)] x f(e) x s(e)\n\n"
-        f"- f(e) = 1 + log10(1 + fine in USD / {FINE_SCALE_USD:,.0f}) for fines, else 1\n"
-        f"- s(e) = {SUBNATIONAL_FACTOR:g} for a state or province action, else 1\n"
-        f"- {decay}\n\n| event type | weight w |\n|---|---|\n{rows}\n")
-
-
 def latest_tiktok_users(users: pd.DataFrame) -> pd.DataFrame:
     """The latest TikTok user figure per geo, in one metric per geo (the first available of
     ``USER_METRIC_PREFERENCE``, kept in the ``metric`` column), with its other columns."""
@@ -697,10 +695,9 @@ def pressure_vs_users(pressure: pd.DataFrame, users: pd.DataFrame,
 
 def pressure_ranking(events: pd.DataFrame, fx: pd.DataFrame, regions: pd.DataFrame,
                      weights: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Places ranked by their total pressure over all years (default weights), rounded."""
+    """Places ranked by their total pressure over all years (default weights)."""
     index = pressure_index(events, fx, weights)
     totals = index.groupby("geo", as_index=False)[["pressure", "events"]].sum()
     names = regions[["code", "name"]].assign(code=regions["code"].astype(str))
     totals = totals.merge(names, left_on="geo", right_on="code", how="left").drop(columns="code")
-    totals["pressure"] = totals["pressure"].round(2)
     return totals.sort_values(["pressure", "geo"], ascending=[False, True]).reset_index(drop=True)

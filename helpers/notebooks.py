@@ -34,7 +34,7 @@ def refresh(path: Path, timeout: int = 120) -> Path:
     execution counts, which nbval needs to see that a reference cell was run)."""
     from nbclient import NotebookClient
 
-    from helpers.report import quiet_kernel_manager
+    from helpers.kernels import quiet_kernel_manager
 
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3",

@@ -14,7 +14,6 @@ from typing import Any
 
 import nbformat
 
-from helpers import metrics
 from helpers.atlas import Atlas
 
 SET_BY_BUILDER = frozenset({"report_mode", "csv_dir", "data_dir"})
@@ -115,18 +114,14 @@ class _Vocabulary:
 
     @property
     def years(self) -> tuple[int, int]:
-        dates = [self.atlas.users_raw["date"].min(), self.atlas.events_raw["date"].min()]
-        return min(d.year for d in dates), self.atlas.as_of.year
+        return self.atlas.years[0], self.atlas.years[-1]
 
-    @property
-    def metrics(self) -> list[str]:
-        return [ALL, *map(str, self.atlas.users_raw["metric"].cat.categories)]
+    def enum(self, resource: str, field: str) -> list[str]:
+        return [ALL, *self.atlas.labels(resource, field)]
 
     @property
     def event_types(self) -> list[str]:
-        events = self.atlas.events_raw
-        present = events.loc[events["category"].astype(str) == "regulatory", "event_type"]
-        return sorted(set(metrics.DEFAULT_WEIGHTS) | set(present.astype(str)))
+        return self.atlas.event_type_codes()
 
 
 def _is_int(value: Any) -> bool:
@@ -147,20 +142,38 @@ def _region(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
 
 def _year(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
     first, last = v.years
-    return None if _is_int(value) and first <= value <= last else (
-        f"a year from {first} to {last}")
+    return None if value is None or (_is_int(value) and first <= value <= last) else (
+        f"None (the data's first or last year) or a year from {first} to {last}")
+
+
+def _place(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
+    return None if isinstance(value, str) and value in v.codes else (
+        "a place code of tiktok_data/regions.csv such as 'USA'")
 
 
 def _countries(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
+    if value is None:
+        return None
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        return "a list of place codes such as ['USA', 'IND']"
+        return "None (the largest markets) or a list of place codes such as ['USA', 'IND']"
     unknown = [c for c in value if c not in v.codes]
     return f"codes of tiktok_data/regions.csv (unknown: {', '.join(unknown)})" if unknown \
         else None
 
 
-def _metric(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
-    return None if value in v.metrics else "a users metric: " + ", ".join(v.metrics)
+def _coded(resource: str, field: str) -> Callable[[Any, Parameter, _Vocabulary], str | None]:
+    def check(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
+        allowed = v.enum(resource, field)
+        return None if value in allowed else f"one of {', '.join(allowed)}"
+    return check
+
+
+def _event_types(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(t in v.event_types for t in value):
+        return "None (the default types) or a list of event types: " + ", ".join(v.event_types)
+    return None
 
 
 def _half_life(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
@@ -197,12 +210,29 @@ CHECKS: dict[str, Callable[[Any, Parameter, _Vocabulary], str | None]] = {
     "region": _region,
     "start": _year,
     "end": _year,
+    "base_year": _year,
+    "map_year": _year,
+    "status_year": _year,
     "countries": _countries,
-    "metric": _metric,
+    "claims_place": _place,
+    "metric": _coded("users", "metric"),
+    "map_metric": _coded("users", "metric"),
+    "claim_type": _coded("users", "claim_type"),
+    "workforce_metric": _coded("workforce", "metric"),
+    "employer": _coded("workforce", "employer"),
+    "purpose": _coded("investments", "category"),
+    "map_purpose": _coded("investments", "category"),
+    "category": _one_of([ALL, "regulatory", "business"]),
+    "y": _one_of(["value", "share_pct", "change_pct"]),
+    "map_show": _one_of(["value", "share_pct"]),
+    "log_y": lambda value, p, v: None if isinstance(value, bool) else "True or False",
+    "event_types": _event_types,
+    "timeline_types": _event_types,
     "freq": _one_of(["year", "quarter"]),
     "half_life_years": _half_life,
     "weights": _weights,
 }
+"""How each parameter of the notebooks is checked (others: the type of their default)."""
 
 
 def _period_problems(params: Mapping[str, Any], known: Mapping[str, Parameter]) -> list[str]:

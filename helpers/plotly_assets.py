@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+from helpers.paths import ASSETS_DIR as ASSETS
 
 
 @cache

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -29,12 +28,10 @@ import nbformat
 from helpers import checks
 from helpers.atlas import Atlas
 from helpers.data import DataValidationError, read_package
+from helpers.kernels import quiet_kernel_manager
 from helpers.parameters import ParameterError, check_parameters
+from helpers.paths import NOTEBOOKS_DIR, REPORTS_DIR, SETS_DIR
 from helpers.plotly_assets import geo_assets_js
-
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = ROOT / "notebooks"
-SETS_DIR = "sets"  # per-parameter report sets live in reports/sets/<slug>/
 
 
 class ReportBuildError(RuntimeError):
@@ -152,21 +149,6 @@ def _title_and_intro(nb: nbformat.NotebookNode) -> tuple[str, str]:
     intro = " ".join(line.strip() for line in lines[1:] if line.strip()).split(". ")[0]
     intro = re.sub(r"[*_`]+", "", intro)  # Markdown emphasis and code marks
     return title, intro.rstrip(".") + "."
-
-
-def quiet_kernel_manager() -> type:
-    """A kernel manager whose kernels do not print their start-up warnings into the build's
-    output (cell errors still reach the notebook, and a dead kernel still fails the build)."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_start_kernel(self, **kwargs: Any) -> None:
-            kwargs.setdefault("stderr", subprocess.DEVNULL)
-            await super()._async_start_kernel(**kwargs)
-
-        start_kernel = _async_start_kernel  # nbclient awaits start_kernel
-
-    return QuietKernelManager
 
 
 def _execute(path: Path, work: Path, params: Mapping[str, Any], data_dir: str | None,
@@ -385,7 +367,7 @@ def _check_out_dir(out_dir: Path) -> Path:
 
 
 def build_single_report(notebook: str, params: Mapping[str, Any] | None = None,
-                        reports_dir: Path = ROOT / "reports") -> Path:
+                        reports_dir: Path = REPORTS_DIR) -> Path:
     """Build one notebook's page with ``params`` into ``reports/sets/<slug>/``; returns the
     page's path (used by the explorers' export button)."""
     params = dict(params or {})

@@ -1,6 +1,6 @@
 """One call per view for the notebooks: an interactive explorer in JupyterLab, or, in report
-mode, a static plotly figure (with its own dropdowns and sliders), a summary table and a link
-to the CSV behind it.
+mode, its static twin (the same selection as a plotly figure with its own menus and sliders,
+a summary, a table and a link to the CSV behind it).
 
 The module also remembers which sources the views of a session showed, so that a notebook
 can end with :func:`sources_section`.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import html
 import json
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from helpers import figures, metrics, widgets
+from helpers import figures, formatting, metrics, selections, tables
 from helpers.atlas import Atlas
 from helpers.export import csv_text
 from helpers.plotly_assets import geo_assets_js
+from helpers.selections import ALL, Selection
+from helpers.tables import HtmlBlock, MarkdownBlock
+from helpers.widgets import EXPLORERS, Explorer
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _CITED: dict[str, None] = {}  # source ids shown so far, in order
@@ -78,44 +80,66 @@ def _cite(frame: pd.DataFrame) -> None:
             _CITED.setdefault(sid, None)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def figure_html(fig: go.Figure, div_id: str) -> str:
     """The figure as a <div> and script, without plotly.js (the page loads it once)."""
     return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
                        auto_play=False, config={"displaylogo": False, "responsive": True})
 
 
+def export_report(notebook: str, params: Mapping[str, Any]) -> Path:
+    """The explorers' export: build ``notebook``'s page with ``params`` (see
+    ``helpers.report.build_single_report``)."""
+    from helpers.report import build_single_report
+
+    return build_single_report(notebook, params=params)
+
+
+# ---------------------------------------------------------------- static views
+
+
 @dataclass
 class StaticView:
-    """A figure plus its summary table and CSV link, rendered as HTML for reports."""
+    """A selection's figures, summary, table and CSV link, rendered as HTML for reports."""
 
     name: str
-    figure: go.Figure
+    selection: Selection
+    figures: list[go.Figure]
     table: pd.DataFrame
     columns: Sequence[str]
-    data: pd.DataFrame
     summary: str = ""
+    formats: Mapping[str, str] = field(default_factory=dict)
     csv_link: str = field(default="", init=False)
+
+    @property
+    def figure(self) -> go.Figure:
+        """The view's first (main) figure."""
+        return self.figures[0]
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The rows behind the chart (its CSV)."""
+        return self.selection.rows
 
     def __post_init__(self) -> None:
         if SETTINGS.csv_dir is not None:
             SETTINGS.csv_dir.mkdir(parents=True, exist_ok=True)
             name = f"{self.name}.csv"
-            (SETTINGS.csv_dir / name).write_text(csv_text(self.data), encoding="utf-8")
+            rows = self.data[[c for c in self.data.columns if not c.startswith("_")]]
+            if "period" in rows:
+                rows = rows.assign(period=rows["period"].astype(str))
+            (SETTINGS.csv_dir / name).write_text(csv_text(rows), encoding="utf-8")
             self.csv_link = (f'<a class="atlas-csv" href="{html.escape(SETTINGS.csv_href)}/'
-                             f'{html.escape(name)}">CSV of the {len(self.data)} rows behind '
+                             f'{html.escape(name)}">CSV of the {len(rows)} rows behind '
                              f'this chart</a>')
 
     def to_html(self) -> str:
-        """The figure, the summary, the table and the CSV link as one HTML block."""
-        table = widgets.frame_to_html_table(self.table, [c for c in self.columns
-                                                         if c in self.table.columns])
-        summary = f"<p class='atlas-summary'>{self.summary}</p>" if self.summary else ""
-        return (f"<section class='atlas-view' id='view-{self.name}'>"
-                f"{figure_html(self.figure, f'fig-{self.name}')}{summary}"
+        """The figures, the summary, the table and the CSV link as one HTML block."""
+        table = tables.frame_to_html_table(self.table, self.columns, formats=self.formats)
+        summary = (f"<p class='atlas-summary'>{html.escape(self.summary)}</p>"
+                   if self.summary else "")
+        charts = "".join(figure_html(fig, f"fig-{self.name}" + (f"-{i}" if i else ""))
+                         for i, fig in enumerate(self.figures))
+        return (f"<section class='atlas-view' id='view-{self.name}'>{charts}{summary}"
                 f"<details class='atlas-data'><summary>Data behind this chart</summary>"
                 f"{table}</details>{self.csv_link}</section>")
 
@@ -124,199 +148,209 @@ class StaticView:
                 "text/plain": f"<{self.name}: {len(self.data)} rows>"}
 
 
-def _view(explorer_cls: type[widgets.Explorer], atlas: Atlas, name: str,
-          static: Any, **params: Any) -> widgets.Explorer | StaticView:
+Summary = Callable[[Selection], tuple[pd.DataFrame, Sequence[str], str]]
+"""A view's report table, its columns and a one-sentence summary of its selection."""
+
+
+def _view(atlas: Atlas, view: str, name: str, params: dict[str, Any],
+          summary: Summary, formats: Mapping[str, str] | None = None) -> Explorer | StaticView:
+    """The explorer of ``view`` (JupyterLab) or its static twin (report mode), from the same
+    selection function and parameters."""
     if SETTINGS.report_mode:
-        view = static()
-        _cite(view.data)
-        return view
-    explorer = explorer_cls(atlas, **params)
-    if SETTINGS.notebook:
-        explorer.notebook = SETTINGS.notebook
-    _cite(explorer.selection)
+        selection = selections.SELECTIONS[view](atlas, **params)
+        table, columns, text = summary(selection)
+        static = StaticView(name, selection, figures.charts(selection, static=True), table,
+                            columns, text if not selection.is_empty else selection.message,
+                            formats or {})
+        _cite(selection.rows)
+        _cite(selection.extra.get("events", pd.DataFrame()))
+        return static
+    explorer = EXPLORERS[view](atlas, **params, export=export_report)
+    _cite(explorer.rows)
     return explorer
 
 
-def _in_region(frame: pd.DataFrame, atlas: Atlas, region: str, start: int,
-               end: int) -> pd.DataFrame:
-    """Rows of ``frame`` in ``region`` dated from the start of ``start`` to the end of ``end``."""
-    return metrics.filter_rows(frame, geos=metrics.geos_in_region(atlas.regions, region),
-                               start=f"{start}-01-01", end=f"{end}-12-31")
-
-
 def _places(n: int) -> str:
-    return f"{n} place{'s' if n != 1 else ''}"
-
-
-def _clean(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if v is not None}
+    return formatting.plural(n, "place")
 
 
 # ---------------------------------------------------------------- the views
 
 
-def growth(atlas: Atlas, region: str = metrics.ALL, countries: Sequence[str] = (),
-           metric: str = "monthly_active_users", start: int = 2018, end: int = 2026,
-           **extra: Any) -> widgets.Explorer | StaticView:
-    """Users over time with regulatory events: explorer, or static lines with a geo menu."""
+def growth(atlas: Atlas, region: str = ALL, countries: Sequence[str] | None = None,
+           metric: str = "monthly_active_users", start: int | None = None,
+           end: int | None = None, claim_type: str = ALL, y: str = "value",
+           base_year: int | None = None, log_y: bool = False,
+           event_types: Sequence[str] | None = None) -> Explorer | StaticView:
+    """Users over time with restriction ranges and regulatory events."""
 
-    def static() -> StaticView:
-        geos = list(countries) or [c for _, c in atlas.geo_options(atlas.users, region)]
-        rows = metrics.filter_rows(atlas.users, geos=geos, start=f"{start}-01-01",
-                                   end=f"{end}-12-31", metric=metric, product="tiktok")
-        period = dict(start=f"{start}-01-01", end=f"{end}-12-31")
-        events = metrics.distinct_events(metrics.filter_rows(
-            atlas.events, geos=rows["geo"].unique(), **period,
-            category="regulatory", event_type=list(widgets.DEFAULT_EVENT_TYPES)))
-        episodes = metrics.episodes_in(atlas.episodes, geos=rows["geo"].unique(), **period,
-                                       event_types=list(widgets.DEFAULT_EVENT_TYPES))
-        label = figures.METRIC_LABELS.get(metric, "all user metrics")
-        fig = figures.growth_figure(rows, events, episodes=episodes, controls=True,
-                                    title=f"TikTok {label}, "
-                                          f"{region if region != 'All' else 'all regions'}")
-        latest = metrics.latest_per_geo(rows)
-        return StaticView("growth", fig, latest.sort_values("value", ascending=False),
-                          ("geo_name", "date", "metric", "value", "share_pct", "claim_type",
-                           "source_publisher", "source_title"), rows,
-                          summary=f"{len(rows)} figures for {_places(rows['geo'].nunique())}; "
-                                  "the table lists the latest figure per place and metric. Use "
-                                  "the menu at the top right to show one place.")
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        rows = sel.rows
+        latest = metrics.latest_per_geo(rows).sort_values("value", ascending=False)
+        n = rows["geo"].nunique()
+        menu = " Use the menu above the chart to show one place." if n > 1 else ""
+        return (latest, ("geo_name", "date", "metric_label", "value", "share_pct",
+                         "change_pct", "claim_type_label", "source_publisher", "source_title"),
+                f"{formatting.plural(len(rows), 'figure')} for {_places(n)} from "
+                f"{sel.params['start']} to {sel.params['end']}; the table lists the latest "
+                f"figure per place, metric and source type.{menu}")
 
-    return _view(widgets.GrowthExplorer, atlas, "growth", static, **_clean(dict(
-        region=region, countries=countries, metric=metric, start=start, end=end, **extra)))
+    return _view(atlas, "growth", "growth", dict(
+        region=region, countries=countries, metric=metric, start=start, end=end,
+        claim_type=claim_type, y=y, base_year=base_year, log_y=log_y,
+        event_types=event_types), summary)
 
 
-def claims(atlas: Atlas, geo: str = "USA", start: int = 2018,
-           end: int = 2026) -> widgets.Explorer | StaticView:
+def claims(atlas: Atlas, claims_place: str = "USA", start: int | None = None,
+           end: int | None = None) -> Explorer | StaticView:
     """Company claims against estimates for one place."""
 
-    def static() -> StaticView:
-        rows = metrics.filter_rows(atlas.users, geos=[geo], start=f"{start}-01-01",
-                                   end=f"{end}-12-31", product="tiktok").sort_values("date")
-        name = rows["geo_name"].iloc[0] if len(rows) else geo
-        fig = figures.claims_figure(rows, title=f"Who says how many TikTok users in {name}?")
-        counts = rows.groupby("claim_type", observed=True)["value"].agg(["count", "min", "max"])
-        text = "; ".join(f"{figures.CLAIM_LABELS[str(k)]}: {int(v['count'])} figures "
-                         f"({figures._fmt_number(v['min'])} to {figures._fmt_number(v['max'])})"
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        rows = sel.rows
+        counts = rows.groupby("claim_type_label", observed=True)["value"].agg(
+            ["count", "min", "max"])
+        text = "; ".join(f"{k}: {formatting.plural(int(v['count']), 'figure')} "
+                         f"({formatting.number(v['min'])} to {formatting.number(v['max'])})"
                          for k, v in counts.iterrows())
-        return StaticView(f"claims-{_slug(geo)}", fig, rows,
-                          ("date", "metric", "value", "claim_type", "source_publisher",
-                           "source_title"), rows, summary=html.escape(text))
+        return (rows, ("date", "metric_label", "value", "claim_type_label",
+                       "source_publisher", "source_title"), text)
 
-    return _view(widgets.ClaimsExplorer, atlas, "claims", static, geo=geo, start=start, end=end)
-
-
-def users_map(atlas: Atlas, metric: str = "monthly_active_users"
-              ) -> widgets.Explorer | StaticView:
-    """Latest users per country on a map (year slider in reports): one metric, or with
-    ``metric="All"`` one metric per country (the first available of
-    ``metrics.USER_METRIC_PREFERENCE``, named in each hover)."""
-
-    def static() -> StaticView:
-        rows = metrics.filter_rows(atlas.users, metric=metric, product="tiktok")
-        rows = metrics.one_metric_per_geo(rows).sort_values("date")
-        label = figures.METRIC_LABELS.get(metric)
-        title = (f"TikTok {label} by country (latest figure up to each year)" if label else
-                 "TikTok users by country, one metric per country (mixed definitions: the "
-                 "hover names each country's metric)")
-        fig = figures.choropleth_figure(rows, title=title, colorbar_title="people",
-                                        log_colour=True)
-        latest = metrics.latest_per_geo(rows, by=("geo",))
-        return StaticView("users-map", fig, latest.sort_values("value", ascending=False),
-                          ("geo_name", "date", "metric", "value", "share_pct", "claim_type",
-                           "source_publisher", "source_title"), rows,
-                          summary="Drag the slider to see what was known at the end of each "
-                                  "year; a country keeps its latest figure until a newer one.")
-
-    return _view(widgets.UsersMapExplorer, atlas, "users-map", static, metric=metric)
+    return _view(atlas, "claims", f"claims-{claims_place.lower()}",
+                 dict(claims_place=claims_place, start=start, end=end), summary)
 
 
-def workforce(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
-              end: int = 2026) -> widgets.Explorer | StaticView:
+def users_map(atlas: Atlas, map_metric: str = "monthly_active_users",
+              map_year: int | None = None, map_show: str = "value") -> Explorer | StaticView:
+    """Latest users per country on a map (a year slider in reports)."""
+
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        return (sel.rows, ("geo_name", "date", "metric_label", "value", "share_pct",
+                           "claim_type_label", "source_publisher", "source_title"),
+                f"{_places(len(sel.rows))} with a figure up to {sel.params['map_year']} (the "
+                "table). Drag the slider under the map to see what was known at the end of "
+                "each year; a country keeps its latest figure until a newer one.")
+
+    return _view(atlas, "users-map", "users-map",
+                 dict(map_metric=map_metric, map_year=map_year, map_show=map_show), summary)
+
+
+def workforce(atlas: Atlas, region: str = ALL, start: int | None = None,
+              end: int | None = None, workforce_metric: str = ALL,
+              employer: str = ALL) -> Explorer | StaticView:
     """Headcount, hiring plans and job cuts by place."""
 
-    def static() -> StaticView:
-        rows = metrics.counted_once(_in_region(atlas.workforce, atlas, region, start, end),
-                                    value="value")
-        fig = figures.workforce_figure(rows)
-        _add_trace_menu(fig, "metric", "All kinds")
-        return StaticView("workforce", fig, rows.sort_values(["geo_name", "date"]),
-                          ("geo_name", "date", "employer", "metric", "value", "horizon_years",
-                           "scope", "claim_type", "sources", "source_publisher",
-                           "source_title"), rows,
-                          summary=f"{len(rows)} workforce figures (a plan reported by several "
-                                  "sources counts once); "
-                                  f"{int(rows['value'].isna().sum())} have no number in their "
-                                  "source and appear only in the table.")
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        rows = sel.rows
+        return (rows, ("geo_name", "date", "employer_label", "metric_label", "value",
+                       "horizon_years", "scope", "claim_type_label", "sources",
+                       "source_publisher", "source_title"),
+                f"{formatting.plural(len(rows), 'workforce figure')} (a plan reported by "
+                f"several sources counts once); {_without_number(rows)}.")
 
-    return _view(widgets.WorkforceExplorer, atlas, "workforce", static, region=region,
-                 start=start, end=end)
+    return _view(atlas, "workforce", "workforce", dict(
+        region=region, start=start, end=end, workforce_metric=workforce_metric,
+        employer=employer), summary)
 
 
-def investments(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
-                end: int = 2026) -> widgets.Explorer | StaticView:
+def _without_number(rows: pd.DataFrame) -> str:
+    n = int(rows["value"].isna().sum())
+    if n == 0:
+        return "every one has a number"
+    return (f"{n} of them {'has' if n == 1 else 'have'} no number in "
+            f"{'its' if n == 1 else 'their'} source and {'appears' if n == 1 else 'appear'} "
+            "only in the table")
+
+
+def investments(atlas: Atlas, region: str = ALL, start: int | None = None,
+                end: int | None = None, purpose: str = ALL) -> Explorer | StaticView:
     """Announced investments in USD by place and purpose."""
 
-    def static() -> StaticView:
-        rows = metrics.counted_once(_in_region(atlas.investments, atlas, region, start, end))
-        fig = figures.investments_figure(rows)
-        _add_trace_menu(fig, "category", "All purposes")
-        return StaticView("investments", fig, rows.sort_values(["geo_name", "date"]),
-                          ("geo_name", "date", "investor", "category", "amount", "currency",
-                           "amount_usd", "value_low", "value_high", "sources", "scope",
-                           "claim_type", "source_publisher", "source_title"), rows,
-                          summary="Each commitment counts once: several sources for one "
-                                  "announcement are one bar (the best-sourced figure, with the "
-                                  "range where they disagree), and a figure that includes or "
-                                  "replaces an earlier one replaces it. Amounts in their own "
-                                  "currency are converted at the yearly average rate of the "
-                                  "announcement year.")
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        return (sel.rows, ("geo_name", "date", "investor_label", "category_label", "amount",
+                           "currency", "amount_usd", "value_low", "value_high", "sources",
+                           "scope", "claim_type_label", "source_publisher", "source_title"),
+                "Each commitment counts once: several sources for one announcement are one bar "
+                "(the best-sourced figure, with the range where they disagree), and a figure "
+                "that includes or replaces an earlier one replaces it. Amounts in another "
+                "currency are converted at the yearly average rate of the announcement year.")
 
-    return _view(widgets.InvestmentExplorer, atlas, "investments", static, region=region,
-                 start=start, end=end)
+    return _view(atlas, "investments", "investments",
+                 dict(region=region, start=start, end=end, purpose=purpose), summary,
+                 formats={"value_low": "usd", "value_high": "usd"})
 
 
-def investments_map(atlas: Atlas, category: str = metrics.ALL) -> widgets.Explorer | StaticView:
-    """Investments summed per country on a map (year slider in reports)."""
+def investments_map(atlas: Atlas, map_purpose: str = ALL,
+                    map_year: int | None = None) -> Explorer | StaticView:
+    """Investments summed per country on a map (a year slider in reports)."""
 
-    def static() -> StaticView:
-        rows = metrics.filter_rows(atlas.investments, category=category).sort_values("date")
-        fig = figures.choropleth_figure(
-            rows, value="amount_usd", aggregate="sum", log_colour=True, colorbar_title="USD",
-            prepare=metrics.counted_once,
-            title="Announced investments by country (USD, each commitment counted once, "
-                  "up to each year)")
-        rows = metrics.counted_once(rows)
-        rows = rows[rows["amount_usd"].notna()]
-        totals = metrics.investment_totals(rows)
-        return StaticView("investments-map", fig, totals,
-                          ("geo_name", "commitments", "with_amount", "total_usd"), rows,
-                          summary="Drag the slider: each country shows the sum of the "
-                                  "commitments announced up to the end of that year.")
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        totals = metrics.investment_totals(sel.rows)
+        return (totals, ("geo_name", "commitments", "with_amount", "total_usd"),
+                "Drag the slider under the map: each country shows the sum of the commitments "
+                "announced up to the end of that year, each counted once.")
 
-    return _view(widgets.InvestmentMapExplorer, atlas, "investments-map", static,
-                 category=category)
+    return _view(atlas, "investments-map", "investments-map",
+                 dict(map_purpose=map_purpose, map_year=map_year), summary)
 
 
-def timeline(atlas: Atlas, region: str = metrics.ALL, category: str = "regulatory",
-             start: int = 2018, end: int = 2026) -> widgets.Explorer | StaticView:
+def timeline(atlas: Atlas, region: str = ALL, start: int | None = None,
+             end: int | None = None, category: str = "regulatory",
+             timeline_types: Sequence[str] | None = None) -> Explorer | StaticView:
     """Events by place and date."""
 
-    def static() -> StaticView:
-        geos = metrics.geos_in_region(atlas.regions, region)
-        rows = metrics.distinct_events(metrics.filter_rows(
-            atlas.events, geos=geos, start=f"{start}-01-01", end=f"{end}-12-31",
-            category=category)).sort_values(["date", "geo_name"])
-        fig = figures.timeline_figure(rows, controls=True)
-        return StaticView(f"timeline-{_slug(category)}", fig, rows,
-                          ("date", "geo_name", "subdivision", "event_type", "title",
-                           "authority", "status_after", "amount", "currency",
-                           "source_publisher", "source_title"), rows,
-                          summary=f"{len(rows)} events in {rows['geo'].nunique()} places. "
-                                  "Use the menu to show one event type.")
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        rows = sel.rows
+        menu = (" Use the menu above the chart to show one event type."
+                if rows["event_type"].nunique() > 1 else "")
+        return (rows, ("date", "geo_name", "subdivision", "event_type_label", "title", "authority",
+                       "status_after_label", "amount", "currency", "source_publisher",
+                       "source_title"),
+                f"{formatting.plural(len(rows), 'event')} in {_places(rows['geo'].nunique())}."
+                + menu)
 
-    return _view(widgets.TimelineExplorer, atlas, "timeline", static, region=region,
-                 category=category, start=start, end=end)
+    return _view(atlas, "timeline", f"timeline-{category.lower()}",
+                 dict(region=region, start=start, end=end, category=category,
+                      timeline_types=timeline_types), summary)
+
+
+def status_map(atlas: Atlas, status_year: int | None = None, start: int | None = None,
+               end: int | None = None) -> Explorer | StaticView:
+    """Strongest national restriction per country at the end of each year."""
+
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        rows = sel.rows
+        counts = rows["status"].value_counts()
+        return (rows, ("geo_name", "status", "since", "until", "end_sourced", "title",
+                       "source_publisher", "source_title"),
+                f"{sel.extra['moment'][0].upper()}{sel.extra['moment'][1:]}: " + ", ".join(
+                    f"{_places(n)} {s}" for s, n in counts.items()) + ". A restriction whose "
+                "end no source gives counts only up to the last event that confirms it.")
+
+    return _view(atlas, "status-map", "status-map",
+                 dict(status_year=status_year, start=start, end=end), summary)
+
+
+def pressure(atlas: Atlas, region: str = ALL, start: int | None = None, end: int | None = None,
+             freq: str = "year", half_life_years: float | None = None,
+             weights: dict[str, float] | None = None) -> Explorer | StaticView:
+    """The pressure index heatmap, and total pressure against users."""
+
+    def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
+        table = sel.rows
+        totals = (table.groupby("geo_name", as_index=False)[["pressure", "events"]].sum()
+                  .sort_values("pressure", ascending=False))
+        _cite(sel.extra.get("versus", pd.DataFrame()))
+        return (totals.head(30), ("geo_name", "pressure", "events"),
+                f"Whole-period totals of the top {min(30, len(totals))} of "
+                f"{_places(len(totals))}; the second chart sets each place's total against "
+                "its latest TikTok user figure.")
+
+    return _view(atlas, "pressure", "pressure", dict(
+        region=region, start=start, end=end, freq=freq, half_life_years=half_life_years,
+        weights=weights), summary)
+
+
+# ---------------------------------------------------------------- tables & sources
 
 
 def restrictions(atlas: Atlas, scope: str = "nationwide") -> HtmlBlock:
@@ -324,7 +358,7 @@ def restrictions(atlas: Atlas, scope: str = "nationwide") -> HtmlBlock:
     why there is no end date), status and source. ``scope``: nationwide, partial,
     subnational or All."""
     table = metrics.restrictions_at_a_glance(atlas.episodes)
-    if scope != metrics.ALL:
+    if scope != ALL:
         table = table[table["scope_kind"] == scope]
     columns = ("geo_name", "subdivision", "restriction", "scope", "from", "to", "status",
                "source_publisher", "source_title")
@@ -349,115 +383,19 @@ def _usd_range(total: float, low: float, high: float, disagree: bool) -> str:
     if pd.isna(total):
         return "no amount given"
     if disagree and low != high:
-        return (f"USD {figures._fmt_number(total)} (sources disagree: "
-                f"{figures._fmt_number(low)} to {figures._fmt_number(high)})")
-    return f"USD {figures._fmt_number(total)}"
+        return (f"{formatting.money(total)} (sources disagree: {formatting.money(low)} to "
+                f"{formatting.money(high)})")
+    return formatting.money(total)
 
 
-def status_map(atlas: Atlas, start: int = 2018, end: int = 2026) -> widgets.Explorer | StaticView:
-    """Strongest national restriction per country at the end of each year."""
-
-    def static() -> StaticView:
-        episodes = atlas.episodes
-        statuses = {y: metrics.with_sources(metrics.status_on(atlas.events_raw, f"{y}-12-31",
-                                                              episodes), atlas.sources)
-                    for y in range(start, end + 1)}
-        fig = figures.status_map_figure(statuses, atlas.regions)
-        last = metrics.with_geo_names(statuses[end], atlas.regions).sort_values(
-            ["level", "geo_name"], ascending=[False, True])
-        counts = last["status"].value_counts()
-        return StaticView("status-map", fig, last, ("geo_name", "status", "since", "until",
-                                                    "end_sourced", "title", "source_publisher",
-                                                    "source_title"),
-                          episodes, summary=f"At the end of {end}: " + ", ".join(
-                              f"{_places(n)} {s}" for s, n in counts.items()) + ". "
-                          "A restriction whose end no source gives counts only up to the last "
-                          "event that confirms it.")
-
-    return _view(widgets.StatusMapExplorer, atlas, "status-map", static, year=end)
-
-
-def pressure(atlas: Atlas, region: str = metrics.ALL, start: int = 2018, end: int = 2026,
-             freq: str = "year", half_life_years: float | None = None,
-             weights: dict[str, float] | None = None) -> widgets.Explorer | StaticView:
-    """The pressure index heatmap (and, in reports, a second view against users)."""
-
-    def static() -> StaticView:
-        geos = metrics.geos_in_region(atlas.regions, region)
-        events = metrics.filter_rows(atlas.events_raw, geos=geos, end=f"{end}-12-31")
-        code = "Y" if freq == "year" else "Q"
-        table = metrics.pressure_index(events, atlas.fx, weights, freq=freq,
-                                       half_life_years=half_life_years,
-                                       periods=pd.period_range(f"{start}-01-01",
-                                                               f"{end}-12-31", freq=code))
-        table = metrics.with_geo_names(table, atlas.regions)
-        fig = figures.pressure_heatmap(table)
-        totals = (table.groupby("geo_name", as_index=False)[["pressure", "events"]].sum()
-                  .sort_values("pressure", ascending=False))
-        used = metrics.distinct_events(events[events["date"] >= pd.Timestamp(f"{start}-01-01")])
-        data = table.assign(period=table["period"].astype(str))
-        view = StaticView("pressure", fig, totals.head(30), ("geo_name", "pressure", "events"),
-                          data, summary="Whole-period totals of the top 30 places.")
-        _cite(used)
-        return view
-
-    return _view(widgets.PressureExplorer, atlas, "pressure", static, **_clean(dict(
-        region=region, start=start, end=end, freq=freq, half_life_years=half_life_years,
-        weights=weights)))
-
-
-def pressure_vs_users(atlas: Atlas, region: str = metrics.ALL, start: int = 2018,
-                      end: int = 2026) -> StaticView:
-    """Static scatter of total pressure against the latest users (both modes)."""
-    geos = metrics.geos_in_region(atlas.regions, region)
-    events = metrics.filter_rows(atlas.events_raw, geos=geos, start=f"{start}-01-01",
-                                 end=f"{end}-12-31")
-    table = metrics.pressure_index(events, atlas.fx)
-    versus = metrics.pressure_vs_users(table, atlas.users_raw)
-    versus = metrics.with_geo_names(metrics.with_sources(versus, atlas.sources), atlas.regions)
-    fig = figures.pressure_scatter(versus)
-    view = StaticView("pressure-vs-users", fig, versus.sort_values("pressure", ascending=False),
-                      ("geo_name", "pressure", "users", "metric", "date", "source_publisher"),
-                      versus, summary="Pressure with the default weights, summed over the "
-                                      "period; users: the latest TikTok figure of each place.")
-    _cite(versus)
-    return view
-
-
-def _add_trace_menu(fig: go.Figure, key: str, all_label: str) -> None:
-    """A dropdown showing all traces or those whose meta[key] matches (static pages)."""
-    values = [str((t.meta or {}).get(key)) for t in fig.data]
-    if len(set(values)) < 2:
-        return
-    buttons = [dict(label=all_label, method="restyle", args=[{"visible": True}])]
-    for value in dict.fromkeys(values):
-        buttons.append(dict(label=value.replace("_", " "), method="restyle",
-                            args=[{"visible": [v == value for v in values]}]))
-    fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0,
-                                        xanchor="right", y=1.08, yanchor="bottom")])
-
-
-# ---------------------------------------------------------------- tables & sources
-
-
-@dataclass
-class HtmlBlock:
-    """Plain HTML output (a table or a list) for notebooks and reports."""
-
-    html: str
-    text: str
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return {"text/html": self.html, "text/plain": self.text}
-
-
-def fact_table(frame: pd.DataFrame, columns: Sequence[str], cite: bool = True) -> HtmlBlock:
-    """An escaped HTML table of ``frame`` (its sources are remembered for the page end)."""
+def fact_table(frame: pd.DataFrame, columns: Sequence[str], cite: bool = True,
+               formats: Mapping[str, str] | None = None) -> HtmlBlock:
+    """A table of ``frame`` with numbers formatted for reading (its sources are remembered
+    for the page's end)."""
     if cite:
         _cite(frame)
-    shown = [c for c in columns if c in frame.columns]
-    text = frame[shown].to_string(index=False) if not frame.empty else "(no rows)"
-    return HtmlBlock(widgets.frame_to_html_table(frame, shown, limit=200), text)
+    return HtmlBlock(tables.frame_to_html_table(frame, columns, limit=200, formats=formats),
+                     tables.plain_table(frame, columns, formats))
 
 
 def sources_section(atlas: Atlas) -> HtmlBlock:
@@ -470,33 +408,24 @@ def sources_section(atlas: Atlas) -> HtmlBlock:
                      f"rel='noopener'>{html.escape(row.title)}</a>. {html.escape(row.publisher)}"
                      f"{', ' + html.escape(row.published) if row.published else ''}. "
                      f"<span class='atlas-quality'>[{html.escape(str(row.quality))}]</span></li>")
-    body = (f"<section class='atlas-sources'><h2>Sources</h2><p>{len(cited)} documents "
-            f"behind the figures and events on this page.</p><ol>{''.join(items)}</ol></section>")
-    return HtmlBlock(body, f"{len(cited)} sources")
+    body = (f"<section class='atlas-sources'><h2>Sources</h2><p>"
+            f"{formatting.plural(len(cited), 'document')} behind the figures and events on this "
+            f"page.</p><ol>{''.join(items)}</ol></section>")
+    return HtmlBlock(body, formatting.plural(len(cited), "source"))
 
 
-EVENT_COLUMNS = ("date", "geo_name", "subdivision", "event_type", "title", "status_after",
-                 "amount", "currency", "source_publisher", "source_title")
-USER_COLUMNS = ("date", "geo_name", "metric", "value", "claim_type", "source_publisher",
-                "source_title", "note")
-WORKFORCE_COLUMNS = ("date", "geo_name", "metric", "value", "horizon_years", "scope",
-                     "claim_type", "source_publisher", "source_title", "note")
-INVESTMENT_COLUMNS = ("date", "geo_name", "category", "amount", "currency", "amount_usd",
-                      "horizon_years", "scope", "claim_type", "source_publisher", "source_title",
-                      "note")
+EVENT_COLUMNS = ("date", "geo_name", "subdivision", "event_type_label", "title",
+                 "status_after_label", "amount", "currency", "source_publisher", "source_title")
+WORKFORCE_COLUMNS = ("date", "geo_name", "metric_label", "value", "horizon_years", "scope",
+                     "claim_type_label", "source_publisher", "source_title", "note")
+INVESTMENT_COLUMNS = ("date", "geo_name", "category_label", "amount", "currency", "amount_usd",
+                      "horizon_years", "scope", "claim_type_label", "source_publisher",
+                      "source_title", "note")
 
 
-@dataclass
-class MarkdownBlock:
-    """Markdown output (rendered by JupyterLab and by nbconvert)."""
-
-    text: str
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return {"text/markdown": self.text, "text/plain": self.text}
-
-
-def pressure_formula(half_life_years: float | None = None,
+def pressure_formula(atlas: Atlas, half_life_years: float | None = None,
                      weights: dict[str, float] | None = None) -> MarkdownBlock:
-    """The pressure index formula and weights, as Markdown."""
-    return MarkdownBlock(metrics.pressure_formula(weights, half_life_years))
+    """The pressure index formula and the weights in use, as Markdown."""
+    return tables.pressure_formula({**atlas.default_weights, **(weights or {})},
+                                   atlas.labels("events", "event_type"), half_life_years,
+                                   metrics.FINE_SCALE_USD, metrics.SUBNATIONAL_FACTOR)

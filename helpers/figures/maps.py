@@ -1,0 +1,177 @@
+"""World maps: the latest figure (or a sum) per country up to a year, and each country's
+restriction status. Only places whose ``regions.kind`` is country are drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+
+from helpers import formatting
+from helpers.figures.common import (
+    date_labels,
+    empty_figure,
+    esc,
+    geo_labels,
+    make_figure,
+    source_lines,
+)
+from helpers.figures.style import STATUS_COLOURS, TEMPLATE
+
+
+def countries_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of countries (``geo_kind``; rows without it: three-letter codes that are not
+    an aggregate code of the package's conventions)."""
+    if "geo_kind" in frame:
+        return frame[frame["geo_kind"].astype(str) == "country"]
+    geo = frame["geo"].astype(str)
+    return frame[geo.str.fullmatch(r"[A-Z]{3}") & ~geo.isin(["WLD", "EUU"])
+                 & ~geo.str.startswith("X")]
+
+
+def _log_ticks(zmin: float, zmax: float, money: bool) -> dict:
+    """Colour-bar ticks at powers of ten, labelled for people (1 M, 10 M) or USD."""
+    low, high = int(np.floor(zmin)), int(np.ceil(zmax))
+    values = list(range(low, high + 1))
+    text = [(formatting.money(10.0 ** v) if money else formatting.number(10.0 ** v))
+            for v in values]
+    return dict(tickvals=values, ticktext=text)
+
+
+def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
+                      colorbar_title: str, years: Sequence[int] | None = None,
+                      log_colour: bool = False, animate: bool = True,
+                      aggregate: str = "latest",
+                      prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+                      ) -> go.Figure:
+    """A world map: each country shows its latest figure up to a year (``aggregate="sum"``:
+    the sum of its figures up to that year, e.g. investments). With ``animate``, one frame
+    per year and a slider (for static pages); else the last year only (for FigureWidget,
+    which has no frames). ``frame`` has geo, date, the value column and sources.
+    ``prepare`` turns the rows known up to a year into the rows to draw (for investments:
+    ``metrics.counted_once``, so that a commitment counts once in every year's map)."""
+    title = esc(title)
+    countries = countries_only(frame)
+    countries = countries[countries[value].notna()]
+    if countries.empty:
+        return empty_figure("No country figures match this selection.", title)
+    countries = countries.sort_values("date")
+    countries = countries.assign(
+        _label=geo_labels(countries), _when=date_labels(countries),
+        _src=source_lines(countries),
+        _claim=(countries["claim_type_label"].astype(str) if "claim_type_label" in countries
+                else countries["claim_type"].astype(str).str.replace("_", " ")
+                if "claim_type" in countries else ""),
+        _metric=(countries["metric_label"].astype(str) + ", " if "metric_label" in countries
+                 else ""))
+    years = list(years or range(int(countries["date"].dt.year.min()),
+                                int(countries["date"].dt.year.max()) + 1))
+    drawn = prepare(countries) if prepare is not None else countries
+    by_geo = drawn.groupby(drawn["geo"].astype(str))
+    top = by_geo[value].sum().max() if aggregate == "sum" else drawn[value].max()
+    positive = countries.loc[countries[value] > 0, value]
+    zmax = float(np.log10(max(top, 1))) if log_colour else float(top)
+    zmin = float(np.log10(max(positive.min(), 1))) if log_colour and len(positive) else 0.0
+    money = value.endswith("usd")
+    fmt = (formatting.money if money else formatting.percent if value.endswith("pct")
+           else formatting.number)
+    colorbar = dict(title=dict(text=colorbar_title))
+    if log_colour:
+        colorbar.update(_log_ticks(zmin, zmax, money))
+
+    def snapshot(year: int) -> dict:
+        upto = countries[countries["date"].dt.year <= year]
+        if prepare is not None:
+            upto = prepare(upto)
+            upto = upto[upto[value].notna()].sort_values("date")
+        grouped = upto.groupby(upto["geo"].astype(str))
+        latest = grouped.tail(1).set_index(upto.loc[grouped.tail(1).index, "geo"].astype(str))
+        shown = grouped[value].sum() if aggregate == "sum" else latest[value]
+        latest = latest.loc[shown.index]
+        z = np.log10(shown.clip(lower=1)) if log_colour else shown
+        if aggregate == "sum":
+            count = grouped.size()
+            text = ("<b>" + latest["_label"] + "</b>: " + shown.map(fmt) + " in "
+                    + count.map(lambda n: formatting.plural(int(n), "commitment"))
+                    + " up to " + str(year) + "<br>latest: " + latest["_when"] + " · "
+                    + latest["_src"])
+        else:
+            text = ("<b>" + latest["_label"] + "</b>: " + shown.map(fmt) + "<br>"
+                    + latest["_metric"] + "as of " + latest["_when"] + "<br>"
+                    + latest["_claim"] + " · " + latest["_src"])
+        return dict(type="choropleth", locations=list(shown.index), z=np.asarray(z),
+                    text=list(text), hoverinfo="text", zmin=zmin, zmax=zmax,
+                    colorscale=get_colorscale("Blues"),
+                    marker=dict(line=dict(color="white", width=0.5)), colorbar=colorbar)
+
+    return _map_figure(snapshot, years, title, animate)
+
+
+def _map_figure(snapshot: Callable[[int], dict], years: Sequence[int], title: str,
+                animate: bool) -> go.Figure:
+    """A world map showing ``snapshot(last year)``; with ``animate``, a frame per year."""
+    fig = make_figure([snapshot(years[-1])], dict(
+        template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
+        geo=dict(showframe=False, showcoastlines=False, showcountries=True,
+                 countrycolor="#cfd6de", showland=True, landcolor="#f4f6f8",
+                 projection=dict(type="natural earth", rotation=dict(lon=0)),
+                 center=dict(lon=0))))
+    if animate:
+        _add_year_frames(fig, years, snapshot)
+    return fig
+
+
+def _add_year_frames(fig: go.Figure, years: Sequence[int],
+                     snapshot: Callable[[int], dict]) -> None:
+    """Animation frames with a year slider (starts on the last year) and a play button."""
+    fig.frames = [go.Frame(name=str(y), data=[snapshot(y)]) for y in years]
+    steps = [dict(method="animate", label=str(y),
+                  args=[[str(y)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                       transition=dict(duration=0))]) for y in years]
+    fig.update_layout(
+        sliders=[dict(active=len(years) - 1, steps=steps, x=0.08, len=0.9, y=0.02,
+                      currentvalue=dict(prefix="as of end of ", font=dict(size=13)))],
+        updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=0.02, xanchor="left",
+                          yanchor="top", buttons=[dict(label="▶", method="animate", args=[
+                              None, dict(frame=dict(duration=700, redraw=True),
+                                         fromcurrent=False, transition=dict(duration=0))])])])
+
+
+def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = None,
+                      animate: bool = True) -> go.Figure:
+    """Map of the strongest national status per country at the end of each year (slider).
+
+    ``statuses`` maps a year to the statuses at its end (``selections.status_at``: with
+    place names and sources for the citation on hover)."""
+    title = esc(title or "Where TikTok was restricted, by the end of each year")
+    levels = list(STATUS_COLOURS)
+    n = len(levels)
+    scale = []
+    for i, colour in enumerate(STATUS_COLOURS.values()):
+        scale += [[i / n, colour], [(i + 1) / n, colour]]
+    years = sorted(statuses)
+    if not years:
+        return empty_figure("No restrictions in this period.", title)
+
+    def snapshot(year: int) -> dict:
+        st = countries_only(statuses[year])
+        cause = (st["title"].map(esc) if "title" in st else pd.Series("", index=st.index))
+        ends = (st["end_sourced"].astype(bool) if "end_sourced" in st
+                else pd.Series(True, index=st.index))
+        names = geo_labels(st)
+        text = [f"<b>{n}</b><br>{esc(s)} since {formatting.day(d)}"
+                f"{'' if e or s == 'ban lifted' else ' (no end sourced)'}"
+                f"<br>{c}<br>{src}" for n, s, d, e, c, src in zip(
+                    names, st["status"], st["since"], ends, cause, source_lines(st),
+                    strict=True)]
+        return dict(type="choropleth", locations=st["geo"].astype(str).tolist(),
+                    z=[levels.index(s) + 0.5 for s in st["status"]], zmin=0, zmax=n,
+                    colorscale=scale, text=text, hoverinfo="text",
+                    marker=dict(line=dict(color="white", width=0.5)),
+                    colorbar=dict(tickvals=[i + 0.5 for i in range(n)], ticktext=levels,
+                                  title=dict(text="status")))
+
+    return _map_figure(snapshot, years, title, animate)

@@ -1,0 +1,142 @@
+"""HTML tables, CSV download links and small rich outputs shared by the explorers and the
+report pages (below both in the layers: neither imports the other for these)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from helpers.export import csv_text
+from helpers.formatting import cell_text
+
+TABLE_ROWS = 60
+
+HEADINGS = {"geo_name": "place", "geo": "code", "source_publisher": "publisher",
+            "source_title": "source", "share_pct": "share of population",
+            "amount_usd": "USD", "total_usd": "total (USD)", "cagr_pct": "growth per year",
+            "change_pct": "change", "value_low": "lowest", "value_high": "highest",
+            "horizon_years": "over (years)", "end_sourced": "end sourced"}
+"""Column headings readers see (other columns: their name with spaces)."""
+
+
+def heading(column: str) -> str:
+    """The heading of a table column."""
+    return HEADINGS.get(column, column.removesuffix("_label").replace("_", " "))
+
+
+def _cell(column: str, value: object, url: object,
+          formats: Mapping[str, str] | None) -> str:
+    text = cell_text(column, value, formats)
+    if column == "source_title" and isinstance(url, str) and text:
+        return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener">'
+                f"{html.escape(text)}</a>")
+    return html.escape(text)
+
+
+def frame_to_html_table(frame: pd.DataFrame, columns: Sequence[str], limit: int = TABLE_ROWS,
+                        formats: Mapping[str, str] | None = None) -> str:
+    """An escaped HTML table of the first ``limit`` rows: numbers formatted for reading
+    (``helpers.formatting``), source titles linked; it scrolls inside its own box."""
+    columns = [c for c in columns if c in frame.columns]
+    shown = frame.head(limit)
+    numeric = {c for c in columns if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])}
+    cls = {c: ' class="num"' if c in numeric else "" for c in columns}
+    head = "".join(f"<th{cls[c]}>{html.escape(heading(c))}</th>" for c in columns)
+    urls = (shown["source_url"].tolist() if "source_url" in shown else [None] * len(shown))
+    values = [shown[c].astype(object).tolist() for c in columns]
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td{cls[c]}>{_cell(c, v[i], urls[i], formats)}</td>"
+            for c, v in zip(columns, values, strict=True)) + "</tr>"
+        for i in range(len(shown)))
+    more = (f"<p class='atlas-more'>Showing {limit} of {len(frame)} rows; the CSV has all of "
+            "them.</p>" if len(frame) > limit else "")
+    return ("<div class='atlas-table' style='max-height:320px;overflow:auto;max-width:100%'>"
+            "<table style='border-collapse:collapse;font-size:12px'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}")
+
+
+def csv_download_link(frame: pd.DataFrame, filename: str) -> str:
+    """An HTML link that downloads ``frame`` as CSV (a data: URL; works without a kernel)."""
+    payload = base64.b64encode(csv_text(frame).encode("utf-8")).decode("ascii")
+    return (f'<a download="{html.escape(filename)}" href="data:text/csv;charset=utf-8;base64,'
+            f'{payload}">⬇ Download these {len(frame)} rows as CSV</a>')
+
+
+@dataclass
+class HtmlBlock:
+    """Plain HTML output (a table or a list) for notebooks and reports."""
+
+    html: str
+    text: str
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self.html, "text/plain": self.text}
+
+
+@dataclass
+class MarkdownBlock:
+    """Markdown output (rendered by JupyterLab and by nbconvert)."""
+
+    text: str
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/markdown": self.text, "text/plain": self.text}
+
+
+def plain_table(frame: pd.DataFrame, columns: Sequence[str],
+                formats: Mapping[str, str] | None = None) -> str:
+    """The rows as aligned plain text, formatted like the HTML table (nbval compares it)."""
+    columns = [c for c in columns if c in frame.columns]
+    if frame.empty:
+        return "(no rows)"
+    shown = pd.DataFrame({heading(c): [cell_text(c, v, formats) for v in frame[c].astype(object)]
+                          for c in columns})
+    return shown.to_string(index=False)
+
+
+def pressure_formula(weights: Mapping[str, float], labels: Mapping[str, str],
+                     half_life_years: float | None, fine_scale_usd: float,
+                     subnational_factor: float) -> MarkdownBlock:
+    """The pressure index formula and its weights as Markdown (notebooks and reports)."""
+    rows = "\n".join(f"| {labels.get(k, k)} | {v:g} |"
+                     for k, v in sorted(weights.items(), key=lambda kv: -kv[1]))
+    return MarkdownBlock(
+        "pressure(place, period) = sum over the regulatory events e of the place in the "
+        "period of w[type(e)] × f(e) × s(e)\n\n"
+        f"- f(e) = 1 + log10(1 + amount in USD / {fine_scale_usd:,.0f}) for fines, else 1\n"
+        f"- s(e) = {subnational_factor:g} for a state or province action, else 1\n"
+        f"- {decay_text(half_life_years)}\n\n| event type | weight w |\n|---|---|\n{rows}\n")
+
+
+def pressure_formula_html(half_life_years: float | None, fine_scale_usd: float,
+                          subnational_factor: float) -> str:
+    """The formula as formatted HTML, for the explorer beside its weight sliders."""
+    return (
+        "<div class='atlas-formula' style='font-size:13px;line-height:1.5'>"
+        "<b>pressure</b>(place, period) = Σ over the place's regulatory events <i>e</i> in the "
+        "period of <i>w</i>[type(<i>e</i>)] × <i>f</i>(<i>e</i>) × <i>s</i>(<i>e</i>)<ul>"
+        f"<li><i>f</i>(<i>e</i>) = 1 + log<sub>10</sub>(1 + USD / {fine_scale_usd:,.0f}) for "
+        "fines, else 1</li>"
+        f"<li><i>s</i>(<i>e</i>) = {subnational_factor:g} for a state or province action, "
+        "else 1</li>"
+        f"<li>{html.escape(decay_text(half_life_years))}</li></ul>"
+        "<i>w</i>: the sliders (points per event type)</div>")
+
+
+def decay_text(half_life_years: float | None) -> str:
+    """What the decay setting means, in words."""
+    if half_life_years is None:
+        return "no decay: each event counts only in the period of its date"
+    return ("decay: an event keeps counting in later periods, halving every "
+            f"{half_life_years:g} years")
+
+
+__all__ = ["HtmlBlock", "MarkdownBlock", "csv_download_link", "frame_to_html_table",
+           "plain_table", "pressure_formula"]

@@ -1,0 +1,57 @@
+"""Keep a ``plotly.graph_objects.FigureWidget`` showing a freshly built figure, sending only
+what changed (traces of the same kinds are updated in place; anything else is replaced)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from helpers.figures.fastpath import raw_properties
+
+
+def replace_figure(target: go.FigureWidget, source: go.Figure) -> None:
+    """Swap the traces and layout of ``target`` for those of ``source`` in one update."""
+    with target.batch_update():
+        target.data = ()
+        target.add_traces(list(source.data))
+        target.layout = source.layout
+
+
+def _same(a: object, b: object) -> bool:
+    try:
+        return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray | list) else a == b
+    except (TypeError, ValueError):
+        return False
+
+
+def _changes(old: dict, new: dict) -> dict:
+    changed = {k: v for k, v in new.items() if k not in old or not _same(old[k], v)}
+    changed.update({k: None for k in old if k not in new})
+    return changed
+
+
+def sync_figure(target: go.FigureWidget, last: dict | None, source: go.Figure) -> dict:
+    """Make ``target`` show ``source``, sending only what changed since ``last`` (the raw
+    properties this function returned the previous time). Returns what is now shown."""
+    data = [raw_properties(t) for t in source.data]
+    layout = raw_properties(source.layout)
+    if layout is None or any(d is None for d in data):  # pragma: no cover - plotly changed
+        replace_figure(target, source)
+        return {}
+    new = {"data": data, "layout": layout}
+    old_data = (last or {}).get("data")
+    same_kinds = (old_data is not None and len(old_data) == len(data) == len(target.data)
+                  and all(o.get("type") == n.get("type")
+                          for o, n in zip(old_data, data, strict=True)))
+    if not same_kinds:
+        replace_figure(target, source)
+        return new
+    with target.batch_update():
+        for trace, old, fresh in zip(target.data, old_data, data, strict=True):
+            changed = _changes(old, fresh)
+            if changed:
+                trace.update(changed, overwrite=True)
+        changed = _changes((last or {}).get("layout", {}), layout)
+        if changed:
+            target.layout.update(changed, overwrite=True)
+    return new
