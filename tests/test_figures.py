@@ -215,3 +215,15 @@ def test_plotly_private_switches_still_exist() -> None:
         go.Figure(data=[{"type": "scatter", "mode": "not a mode"}])
     props = fastpath.raw_properties(go.Scatter(x=[1, 2]))
     assert props is not None and list(props["x"]) == [1, 2]
+
+
+def test_explorer_widgets_keep_their_state_for_new_views(atlas: Atlas) -> None:
+    """Guard of ``fastpath.keep_widget_state``: after an update the FigureWidget's synced
+    state (what a reload or a second view draws) is the figure the kernel holds."""
+    from helpers.widgets import GrowthExplorer
+
+    g = GrowthExplorer(atlas, countries=["IND", "USA"])
+    g.controls["countries"].value = ("FRA", "DEU")
+    fig = g.figures[0]
+    assert [t["name"] for t in fig._widget_data] == [t.name for t in fig.data]
+    assert fig._widget_layout.get("title") == fig.layout.title.to_plotly_json()

@@ -7,7 +7,13 @@
 - ``BasePlotlyType._props``: the raw properties of a trace or layout, compared by the
   FigureWidget sync to send only what changed (``to_plotly_json`` base64-encodes arrays).
 
-``tests/test_figures.py`` guards both: when a plotly release drops them, the guard test
+- ``BaseFigureWidget._widget_data`` / ``_widget_layout``: the FigureWidget's synced state.
+  plotly sets it when the widget is created or displayed on its own, and sends later changes
+  as messages only; a new view (a page reload, a second view, Voila) is drawn from the state,
+  so an explorer's charts (filled after they are created, shown inside a Box) came back
+  empty. :func:`keep_widget_state` puts the current figure into the state after each update.
+
+``tests/test_figures.py`` guards all three: when a plotly release drops them, the guard test
 fails and the code here falls back to the public, slower path.
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from copy import deepcopy
 from typing import Any
 
 import plotly.graph_objects as go
@@ -54,3 +61,13 @@ def raw_properties(obj: Any) -> dict[str, Any] | None:
     longer exposes them."""
     props = getattr(obj, "_props", None)
     return dict(props) if isinstance(props, dict) else None
+
+
+def keep_widget_state(widget: go.FigureWidget) -> None:
+    """Put the widget's current traces and layout into its synced state, so that every new
+    view of it (a reload, a second view, Voila) draws the current figure."""
+    layout = getattr(widget, "_layout_obj", None)
+    if layout is None or not hasattr(widget, "_widget_data"):  # pragma: no cover
+        return
+    widget._widget_layout = deepcopy(layout._props)
+    widget._widget_data = deepcopy(widget._data)

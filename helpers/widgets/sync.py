@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from helpers.figures.fastpath import raw_properties
+from helpers.figures.fastpath import keep_widget_state, raw_properties
 
 
 def replace_figure(target: go.FigureWidget, source: go.Figure) -> None:
@@ -32,7 +32,14 @@ def _changes(old: dict, new: dict) -> dict:
 
 def sync_figure(target: go.FigureWidget, last: dict | None, source: go.Figure) -> dict:
     """Make ``target`` show ``source``, sending only what changed since ``last`` (the raw
-    properties this function returned the previous time). Returns what is now shown."""
+    properties this function returned the previous time), and keep the widget's synced state
+    equal to it (a new view draws from the state). Returns what is now shown."""
+    shown = _sync(target, last, source)
+    keep_widget_state(target)
+    return shown
+
+
+def _sync(target: go.FigureWidget, last: dict | None, source: go.Figure) -> dict:
     data = [raw_properties(t) for t in source.data]
     layout = raw_properties(source.layout)
     if layout is None or any(d is None for d in data):  # pragma: no cover - plotly changed
