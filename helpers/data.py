@@ -125,94 +125,112 @@ def read_package(data_dir: str | os.PathLike[str] | None = None) -> dict[str, An
     return package
 
 
+def _bad(where: str, message: str) -> Problem:
+    """A problem of ``datapackage.json`` at a JSON path."""
+    return Problem(DESCRIPTOR, None, where, message)
+
+
 def descriptor_problems(package: object) -> list[Problem]:
     """What is wrong with a parsed ``datapackage.json`` (its JSON path in ``column``): the
     resources, their paths and Table Schemas, field types, keys and foreign keys."""
-    def bad(where: str, message: str) -> Problem:
-        return Problem(DESCRIPTOR, None, where, message)
-
     if not isinstance(package, dict) or not isinstance(package.get("resources"), list) \
             or not package["resources"]:
         found = package.get("resources") if isinstance(package, dict) else package
-        return [bad("resources", f"expected a list of resources, found {_short(found)}")]
+        return [_bad("resources", f"expected a list of resources, found {_short(found)}")]
     problems: list[Problem] = []
     names = [r.get("name") for r in package["resources"] if isinstance(r, dict)]
     fields_of: dict[str, set[str]] = {}
     for i, res in enumerate(package["resources"]):
-        at = f"resources[{i}]"
-        if not isinstance(res, dict) or not isinstance(res.get("name"), str):
-            problems.append(bad(at, "expected a resource with a name, found "
-                                    f"{_short(res)}"))
-            continue
-        rel = res.get("path")
-        if not isinstance(rel, str) or not rel.endswith(".csv") or rel.startswith("/") \
-                or ".." in Path(rel).parts:
-            problems.append(bad(f"{at}.path", "expected a relative .csv path inside the "
-                                              f"package, found {_short(rel)}"))
-        schema = res.get("schema")
-        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) \
-                or not schema["fields"]:
-            problems.append(bad(f"{at}.schema", "expected a Table Schema with a list of "
-                                                f"fields, found {_short(schema)}"))
-            continue
-        fields_of[res["name"]] = set()
-        for j, fld in enumerate(schema["fields"]):
-            fat = f"{at}.schema.fields[{j}]"
-            if not isinstance(fld, dict) or not isinstance(fld.get("name"), str):
-                problems.append(bad(fat, f"expected a field with a name, found {_short(fld)}"))
-                continue
-            fields_of[res["name"]].add(fld["name"])
-            if fld.get("type") not in TYPES:
-                problems.append(bad(f"{fat}.type", f"expected one of {', '.join(TYPES)}, "
-                                                   f"found {_short(fld.get('type'))}"))
-            pattern = (fld.get("constraints") or {}).get("pattern")
-            if pattern is not None:
-                try:
-                    re.compile(pattern)
-                except (re.error, TypeError):
-                    problems.append(bad(f"{fat}.constraints.pattern",
-                                        f"expected a regular expression, found {_short(pattern)}"))
-            problems += [bad(where, message) for where, message in _value_map_problems(fld, fat)]
-        vocabulary = res.get(VOCABULARY_KEY)
-        if vocabulary is not None and (not isinstance(vocabulary, bool) or vocabulary and len(
-                _as_list(schema.get("primaryKey"))) != 1):
-            problems.append(bad(f"{at}.{VOCABULARY_KEY}", "expected true or false, and true "
-                                "only with a single-field primaryKey, found "
-                                f"{_short(vocabulary)} with primaryKey "
-                                f"{_short(schema.get('primaryKey'))}"))
+        problems += _resource_problems(res, f"resources[{i}]", fields_of)
     for i, res in enumerate(package["resources"]):
-        if not isinstance(res, dict) or res.get("name") not in fields_of:
-            continue
-        schema = res["schema"]
-        own = fields_of[res["name"]]
-        for col in _as_list(schema.get("primaryKey")):
-            if col not in own:
-                problems.append(bad(f"resources[{i}].schema.primaryKey",
-                                    f"expected fields of {res['name']}, found {_short(col)}"))
-        for k, fk in enumerate(schema.get("foreignKeys", []) or []):
-            fat = f"resources[{i}].schema.foreignKeys[{k}]"
-            ref = fk.get("reference") if isinstance(fk, dict) else None
-            if not isinstance(ref, dict):
-                problems.append(bad(fat, f"expected fields and a reference, found {_short(fk)}"))
-                continue
-            target = ref.get("resource") or res["name"]
-            if target not in names:
-                problems.append(bad(f"{fat}.reference.resource",
-                                    f"expected one of {', '.join(map(str, names))}, found "
-                                    f"{_short(ref.get('resource'))}"))
-                continue
-            if len(_as_list(fk.get("fields"))) != len(_as_list(ref.get("fields"))):
-                problems.append(bad(f"{fat}.reference.fields",
-                                    f"expected as many fields as {_short(fk.get('fields'))}, "
-                                    f"found {_short(ref.get('fields'))}"))
-            for col in _as_list(fk.get("fields")):
-                if col not in own:
-                    problems.append(bad(f"{fat}.fields", f"expected fields of {res['name']}, "
-                                                         f"found {_short(col)}"))
-            for col in _as_list(ref.get("fields")):
-                if target in fields_of and col not in fields_of[target]:
-                    problems.append(bad(f"{fat}.reference.fields",
-                                        f"expected fields of {target}, found {_short(col)}"))
+        if isinstance(res, dict) and res.get("name") in fields_of:
+            problems += _key_problems(res, f"resources[{i}]", names, fields_of)
+    return problems
+
+
+def _resource_problems(res: object, at: str, fields_of: dict[str, set[str]]) -> list[Problem]:
+    """A resource's name, path, schema and fields (``fields_of`` gets its field names)."""
+    if not isinstance(res, dict) or not isinstance(res.get("name"), str):
+        return [_bad(at, f"expected a resource with a name, found {_short(res)}")]
+    problems = []
+    rel = res.get("path")
+    if not isinstance(rel, str) or not rel.endswith(".csv") or rel.startswith("/") \
+            or ".." in Path(rel).parts:
+        problems.append(_bad(f"{at}.path", "expected a relative .csv path inside the "
+                                           f"package, found {_short(rel)}"))
+    schema = res.get("schema")
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) \
+            or not schema["fields"]:
+        return problems + [_bad(f"{at}.schema", "expected a Table Schema with a list of "
+                                                f"fields, found {_short(schema)}")]
+    fields_of[res["name"]] = set()
+    for j, fld in enumerate(schema["fields"]):
+        problems += _field_problems(fld, f"{at}.schema.fields[{j}]", fields_of[res["name"]])
+    vocabulary = res.get(VOCABULARY_KEY)
+    if vocabulary is not None and (not isinstance(vocabulary, bool) or vocabulary and len(
+            _as_list(schema.get("primaryKey"))) != 1):
+        problems.append(_bad(f"{at}.{VOCABULARY_KEY}", "expected true or false, and true "
+                             "only with a single-field primaryKey, found "
+                             f"{_short(vocabulary)} with primaryKey "
+                             f"{_short(schema.get('primaryKey'))}"))
+    return problems
+
+
+def _field_problems(fld: object, fat: str, names: set[str]) -> list[Problem]:
+    """A field's name, type, pattern and value maps (``names`` gets its name)."""
+    if not isinstance(fld, dict) or not isinstance(fld.get("name"), str):
+        return [_bad(fat, f"expected a field with a name, found {_short(fld)}")]
+    names.add(fld["name"])
+    problems = []
+    if fld.get("type") not in TYPES:
+        problems.append(_bad(f"{fat}.type", f"expected one of {', '.join(TYPES)}, "
+                                            f"found {_short(fld.get('type'))}"))
+    pattern = (fld.get("constraints") or {}).get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError):
+            problems.append(_bad(f"{fat}.constraints.pattern",
+                                 f"expected a regular expression, found {_short(pattern)}"))
+    return problems + [_bad(where, message) for where, message in _value_map_problems(fld, fat)]
+
+
+def _key_problems(res: dict[str, Any], at: str, names: list[Any],
+                  fields_of: dict[str, set[str]]) -> list[Problem]:
+    """A resource's primary key and foreign keys name fields and resources that exist."""
+    schema = res["schema"]
+    own = fields_of[res["name"]]
+    problems = [_bad(f"{at}.schema.primaryKey", f"expected fields of {res['name']}, found "
+                                                f"{_short(col)}")
+                for col in _as_list(schema.get("primaryKey")) if col not in own]
+    for k, fk in enumerate(schema.get("foreignKeys", []) or []):
+        problems += _foreign_key_problems(fk, f"{at}.schema.foreignKeys[{k}]", res["name"],
+                                          names, fields_of)
+    return problems
+
+
+def _foreign_key_problems(fk: object, fat: str, name: str, names: list[Any],
+                          fields_of: dict[str, set[str]]) -> list[Problem]:
+    """One foreign key: a reference to an existing resource, as many fields on each side,
+    fields that exist on both."""
+    ref = fk.get("reference") if isinstance(fk, dict) else None
+    if not isinstance(ref, dict):
+        return [_bad(fat, f"expected fields and a reference, found {_short(fk)}")]
+    target = ref.get("resource") or name
+    if target not in names:
+        return [_bad(f"{fat}.reference.resource", f"expected one of "
+                     f"{', '.join(map(str, names))}, found {_short(ref.get('resource'))}")]
+    problems = []
+    if len(_as_list(fk.get("fields"))) != len(_as_list(ref.get("fields"))):
+        problems.append(_bad(f"{fat}.reference.fields",
+                             f"expected as many fields as {_short(fk.get('fields'))}, "
+                             f"found {_short(ref.get('fields'))}"))
+    problems += [_bad(f"{fat}.fields", f"expected fields of {name}, found {_short(col)}")
+                 for col in _as_list(fk.get("fields")) if col not in fields_of[name]]
+    problems += [_bad(f"{fat}.reference.fields", f"expected fields of {target}, found "
+                                                 f"{_short(col)}")
+                 for col in _as_list(ref.get("fields"))
+                 if target in fields_of and col not in fields_of[target]]
     return problems
 
 
@@ -388,100 +406,140 @@ def _is_ascii_number(raw: pd.Series) -> pd.Series:
     return raw.str.strip().str.fullmatch(_ASCII_NUMBER.pattern, flags=re.ASCII).fillna(False)
 
 
+@dataclass
+class _Cells:
+    """The raw cells of one field and the problems found in them."""
+
+    name: str
+    raw: pd.Series
+    lines: pd.Series
+    label: str
+    problems: list[Problem]
+
+    def report(self, mask: pd.Series, message: str) -> None:
+        """A problem for each cell of ``mask`` ({found} in ``message``: the cell)."""
+        for idx in mask[mask].index:
+            self.problems.append(Problem(self.label, int(self.lines[idx]), self.name,
+                                         message.replace("{found}", _short(self.raw[idx]))))
+
+
 def _convert_field(
     field: dict[str, Any], raw: pd.Series, lines: pd.Series, label: str
 ) -> tuple[pd.Series, list[Problem]]:
     """Typed column for one field and the problems of its cells."""
-    name, ftype = field["name"], field.get("type", "string")
+    ftype = field.get("type", "string")
     cons = field.get("constraints", {})
-    problems: list[Problem] = []
-
-    def report(mask: pd.Series, message: str) -> None:
-        for idx in mask[mask].index:
-            problems.append(Problem(label, int(lines[idx]), name,
-                                    message.replace("{found}", _short(raw[idx]))))
-
+    cells = _Cells(field["name"], raw, lines, label, [])
     missing = raw == ""
     if cons.get("required"):
-        report(missing, "expected a value (required), found an empty cell")
+        cells.report(missing, "expected a value (required), found an empty cell")
     present = ~missing
     too_long = raw.str.len() > MAX_CELL_CHARS
     if too_long.any():
         for idx in too_long[too_long].index:
-            problems.append(Problem(label, int(lines[idx]), name,
-                                    f"expected at most {MAX_CELL_CHARS:,} characters, found "
-                                    f"{len(raw[idx]):,}"))
-        raw = raw.where(~too_long, "")
+            cells.problems.append(Problem(label, int(lines[idx]), cells.name,
+                                          f"expected at most {MAX_CELL_CHARS:,} characters, "
+                                          f"found {len(raw[idx]):,}"))
+        cells.raw = raw = raw.where(~too_long, "")
         present = present & ~too_long
-    control = raw.str.contains(_CONTROL)
-    report(control, "expected text without control characters (NUL and the like), found "
-                    "{found}")
-
+    cells.report(raw.str.contains(_CONTROL), "expected text without control characters (NUL "
+                                             "and the like), found {found}")
     if ftype in ("number", "integer"):
-        nan_text = raw.str.strip().str.lower().str.lstrip("+-").isin(_NON_FINITE)
-        ascii_number = _is_ascii_number(raw)
-        typed = pd.to_numeric(raw.where(present & ascii_number), errors="coerce").astype(
-            "float64")
-        other_digits = raw.str.contains(r"\d") & raw.str.contains(r"[^\x00-\x7f]")
-        kind = "an integer" if ftype == "integer" else "a number"
-        report(present & other_digits, f"expected {kind} written with ASCII digits 0-9, found "
-                                       "{found}")
-        bad_type = present & typed.isna() & ~nan_text & ~other_digits
-        report(bad_type, f"expected a{'n integer' if ftype == 'integer' else ' number'}, "
-                         "found {found}")
-        nonfinite = present & (nan_text | ~typed.map(lambda v: math.isfinite(v) if v == v
-                                                     else True))
-        report(nonfinite, "expected a finite number, found {found}")
-        typed = typed.where(~nonfinite)
-        if ftype == "integer":
-            frac = present & typed.notna() & (typed % 1 != 0)
-            report(frac, "expected an integer, found {found}")
-        ok = typed.notna()
-        if "minimum" in cons:
-            report(ok & (typed < cons["minimum"]), f"expected a value >= {cons['minimum']}, "
-                                                   "found {found}")
-        if "exclusiveMinimum" in cons:
-            report(ok & (typed <= cons["exclusiveMinimum"]),
-                   f"expected a value > {cons['exclusiveMinimum']}, found {{found}}")
-        if "maximum" in cons:
-            report(ok & (typed > cons["maximum"]), f"expected a value <= {cons['maximum']}, "
-                                                   "found {found}")
-        if ftype == "integer":
-            typed = typed.astype("int64") if typed.notna().all() else typed.astype("Int64")
+        typed = _numbers(cells, present, ftype, cons)
     elif ftype == "date":
-        shaped = raw.str.fullmatch(_DATE_RE)
-        typed = pd.to_datetime(raw.where(present & shaped), format="%Y-%m-%d", errors="coerce")
-        report(present & ~shaped, "expected a date as YYYY-MM-DD, found {found}")
-        report(present & shaped & typed.isna(), "expected a real calendar date, found {found}")
+        typed = _dates(cells, present)
     else:
-        typed = raw.where(present)
-        formula = present & raw.str.startswith(_FORMULA_START)
-        if formula.any():
-            formula[formula] = ~_is_ascii_number(raw[formula])
-        report(formula, "expected text that a spreadsheet will not run as a formula (no "
-                        "leading =, +, - or @), found {found}")
-        if "pattern" in cons:
-            report(present & ~raw.str.fullmatch(cons["pattern"]),
-                   f"expected text matching {cons['pattern']}, found " + "{found}")
+        typed = _text(cells, present, cons)
     if "enum" in cons:
-        allowed = cons["enum"]
-        bad = present & ~raw.isin([str(a) for a in allowed])
-        shown = ", ".join(map(str, allowed[:15])) + (", ..." if len(allowed) > 15 else "")
-        report(bad, f"expected one of: {shown}; found {{found}}")
-        if ftype == "string":
-            typed = pd.Categorical(typed.where(~bad), categories=allowed)
-            typed = pd.Series(typed, index=raw.index)
+        typed = _enum(cells, present, typed, ftype, cons["enum"])
     if cons.get("unique"):
-        dup = present & raw.duplicated(keep=False)
-        for value, group in raw[dup].groupby(raw[dup], sort=False):
-            first = int(lines[group.index[0]])
-            for idx in group.index[1:]:
-                problems.append(Problem(label, int(lines[idx]), name,
-                                        f"expected a unique value, found {_short(value)} "
-                                        f"again (first on line {first})"))
+        _unique(cells, present)
     if ftype == "string" and "enum" not in cons:
         typed = typed.astype("string")
-    return typed, problems
+    return typed, cells.problems
+
+
+def _numbers(cells: _Cells, present: pd.Series, ftype: str,
+             cons: dict[str, Any]) -> pd.Series:
+    """Numbers or integers: ASCII digits, finite, within the declared bounds."""
+    raw = cells.raw
+    nan_text = raw.str.strip().str.lower().str.lstrip("+-").isin(_NON_FINITE)
+    typed = pd.to_numeric(raw.where(present & _is_ascii_number(raw)),
+                          errors="coerce").astype("float64")
+    other_digits = raw.str.contains(r"\d") & raw.str.contains(r"[^\x00-\x7f]")
+    kind = "an integer" if ftype == "integer" else "a number"
+    cells.report(present & other_digits, f"expected {kind} written with ASCII digits 0-9, "
+                                         "found {found}")
+    cells.report(present & typed.isna() & ~nan_text & ~other_digits,
+                 f"expected {kind}, found {{found}}")
+    nonfinite = present & (nan_text | ~typed.map(lambda v: math.isfinite(v) if v == v
+                                                 else True))
+    cells.report(nonfinite, "expected a finite number, found {found}")
+    typed = typed.where(~nonfinite)
+    if ftype == "integer":
+        cells.report(present & typed.notna() & (typed % 1 != 0),
+                     "expected an integer, found {found}")
+    ok = typed.notna()
+    if "minimum" in cons:
+        cells.report(ok & (typed < cons["minimum"]),
+                     f"expected a value >= {cons['minimum']}, found {{found}}")
+    if "exclusiveMinimum" in cons:
+        cells.report(ok & (typed <= cons["exclusiveMinimum"]),
+                     f"expected a value > {cons['exclusiveMinimum']}, found {{found}}")
+    if "maximum" in cons:
+        cells.report(ok & (typed > cons["maximum"]),
+                     f"expected a value <= {cons['maximum']}, found {{found}}")
+    if ftype == "integer":
+        typed = typed.astype("int64") if typed.notna().all() else typed.astype("Int64")
+    return typed
+
+
+def _dates(cells: _Cells, present: pd.Series) -> pd.Series:
+    """Dates written YYYY-MM-DD that exist in the calendar."""
+    raw = cells.raw
+    shaped = raw.str.fullmatch(_DATE_RE)
+    typed = pd.to_datetime(raw.where(present & shaped), format="%Y-%m-%d", errors="coerce")
+    cells.report(present & ~shaped, "expected a date as YYYY-MM-DD, found {found}")
+    cells.report(present & shaped & typed.isna(), "expected a real calendar date, found {found}")
+    return typed
+
+
+def _text(cells: _Cells, present: pd.Series, cons: dict[str, Any]) -> pd.Series:
+    """Text that no spreadsheet runs as a formula and that matches its pattern."""
+    raw = cells.raw
+    formula = present & raw.str.startswith(_FORMULA_START)
+    if formula.any():
+        formula[formula] = ~_is_ascii_number(raw[formula])
+    cells.report(formula, "expected text that a spreadsheet will not run as a formula (no "
+                          "leading =, +, - or @), found {found}")
+    if "pattern" in cons:
+        cells.report(present & ~raw.str.fullmatch(cons["pattern"]),
+                     f"expected text matching {cons['pattern']}, found " + "{found}")
+    return raw.where(present)
+
+
+def _enum(cells: _Cells, present: pd.Series, typed: pd.Series, ftype: str,
+          allowed: list[Any]) -> pd.Series:
+    """Values of the enum; text enums become categoricals in the enum's order."""
+    bad = present & ~cells.raw.isin([str(a) for a in allowed])
+    shown = ", ".join(map(str, allowed[:15])) + (", ..." if len(allowed) > 15 else "")
+    cells.report(bad, f"expected one of: {shown}; found {{found}}")
+    if ftype != "string":
+        return typed
+    return pd.Series(pd.Categorical(typed.where(~bad), categories=allowed),
+                     index=cells.raw.index)
+
+
+def _unique(cells: _Cells, present: pd.Series) -> None:
+    """Each repeated value reported on its later lines, naming the first."""
+    raw = cells.raw
+    dup = present & raw.duplicated(keep=False)
+    for value, group in raw[dup].groupby(raw[dup], sort=False):
+        first = int(cells.lines[group.index[0]])
+        for idx in group.index[1:]:
+            cells.problems.append(Problem(cells.label, int(cells.lines[idx]), cells.name,
+                                          f"expected a unique value, found {_short(value)} "
+                                          f"again (first on line {first})"))
 
 
 def _check_primary_key(

@@ -143,7 +143,7 @@ def _region(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
 def _year(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
     first, last = v.years
     return None if value is None or (_is_int(value) and first <= value <= last) else (
-        f"None (the data's first or last year) or a year from {first} to {last}")
+        f"a year from {first} to {last}, or None (the data's first or last year)")
 
 
 def _place(value: Any, p: Parameter, v: _Vocabulary) -> str | None:

@@ -29,23 +29,23 @@ def _traces(explorer: W.Explorer, kind: str, index: int = 0) -> list:
 
 def test_growth_default_is_the_largest_markets_and_region_narrows_places(atlas: Atlas) -> None:
     g = W.GrowthExplorer(atlas)
-    chosen = list(g.controls["countries"].value)
+    chosen = g.parameters()["countries"]
     assert chosen == selections.default_places(atlas, "All", "monthly_active_users")
     assert len(chosen) == selections.DEFAULT_PLACES
     assert {t.meta["geo"] for t in _traces(g, "users")} == set(chosen)
     g.controls["region"].value = "Europe"
-    europe = set(atlas.geos_in("Europe"))
-    offered = {c for _, c in g.controls["countries"].options}
+    europe = {atlas.place_names[c] for c in atlas.geos_in("Europe")}
+    offered = set(g.controls["countries"].allowed_tags)
     assert offered and offered <= europe
-    assert list(g.controls["countries"].value) == selections.default_places(
+    assert g.parameters()["countries"] == selections.default_places(
         atlas, "Europe", "monthly_active_users")
-    assert {t.meta["geo"] for t in _traces(g, "users")} == set(g.controls["countries"].value)
+    assert {t.meta["geo"] for t in _traces(g, "users")} == set(g.parameters()["countries"])
 
 
 def test_growth_each_control_changes_the_figure(atlas: Atlas) -> None:
     g = W.GrowthExplorer(atlas, countries=["USA", "IND"], metric="All")
     assert {t.meta["geo"] for t in _traces(g, "users")} == {"USA", "IND"}
-    g.controls["countries"].value = ("USA",)
+    g.controls["countries"].value = ["United States"]
     assert {t.meta["geo"] for t in _traces(g, "users")} == {"USA"}
     assert all(t.name.startswith("United States: ") for t in _traces(g, "users"))
     g.controls["metric"].value = "monthly_active_users"
@@ -80,18 +80,18 @@ def test_growth_bans_follow_the_places(atlas: Atlas) -> None:
     figure; the browser's copy is checked in tests/test_browser.py)."""
     g = W.GrowthExplorer(atlas, countries=["IND", "USA"])
     assert {t.meta["geo"] for t in _traces(g, "episode")} == {"IND", "USA"}
-    g.controls["countries"].value = ("FRA", "DEU")
+    g.controls["countries"].value = ["France", "Germany"]
     assert _traces(g, "episode") == []
     assert not g.figures[0].layout.shapes
 
 
 def test_growth_empty_and_impossible_selections(atlas: Atlas) -> None:
     g = W.GrowthExplorer(atlas, countries=["USA"])
-    g.controls["countries"].value = ()
+    g.controls["countries"].value = []
     assert g.is_empty and "Choose at least one" in g.message.value
     assert g.table.value == "" and g.download.value == ""
     assert all(box.layout.display == "none" for box in g._boxes)
-    g.controls["countries"].value = ("USA",)
+    g.controls["countries"].value = ["United States"]
     assert not g.is_empty and all(box.layout.display is None for box in g._boxes)
     g.controls["y"].value = "change_pct"
     g.controls["base_year"].value = 2018
@@ -138,8 +138,11 @@ def test_pressure_weights_change_the_heatmap(atlas: Atlas) -> None:
     assert p.is_empty and "non-zero weight" in p.message.value
     p._reset_weights()
     assert not p.is_empty and p.parameters()["weights"] == atlas.default_weights
+    assert p.controls["half_life_years"].label == "no decay"
+    assert p.parameters()["half_life_years"] is None
     p.controls["half_life_years"].value = 2.0
     assert "halving every 2 years" in p.formula.value
+    assert p.parameters()["half_life_years"] == 2.0
     p.controls["freq"].value = "quarter"
     assert all("Q" in str(x) for x in p.figures[0].data[0].x)
 
@@ -185,6 +188,8 @@ def _extremes(widget) -> list:
     if isinstance(widget, W.explorers.w.SelectMultiple):
         values = _option_values(widget)
         return [(), tuple(values[:1]), tuple(values)]
+    if isinstance(widget, W.explorers.w.TagsInput):
+        return [[], list(widget.allowed_tags[:1]), list(widget.allowed_tags)]
     if isinstance(widget, W.explorers.w.SelectionRangeSlider):
         first, last = widget.options[0], widget.options[-1]
         return [(first, first), (last, last), (first, last)]
@@ -223,9 +228,11 @@ def html_unescape(text: str) -> str:
 def _set_some_controls(explorer: W.Explorer) -> None:
     """Move every control away from its default (the last option, the other end)."""
     for name, control in explorer.controls.items():
-        if isinstance(control, W.explorers.w.SelectMultiple):
+        if isinstance(control, W.explorers.w.TagsInput):
+            control.value = ["France", "Germany"]
+        elif isinstance(control, W.explorers.w.SelectMultiple):
             values = _option_values(control)
-            control.value = tuple(values[:2]) if name != "countries" else ("FRA", "DEU")
+            control.value = tuple(values[:2])
         elif isinstance(control, W.explorers.w.SelectionRangeSlider):
             control.value = (control.options[2], control.options[-2])
         elif isinstance(control, W.explorers.w.Dropdown):

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from helpers import figures, selections, tables
 from helpers.atlas import Atlas
+from helpers.kernels import served_url
 from helpers.metrics import FINE_SCALE_USD, SUBNATIONAL_FACTOR
 from helpers.selections import ALL, Selection
 from helpers.widgets.sync import sync_figure
@@ -35,6 +36,8 @@ ExportBuilder = Callable[[str, Mapping[str, Any]], Path]
 Y_MODE_OPTIONS = [("absolute (people)", "value"), ("share of population (%)", "share_pct"),
                   ("change since base year (%)", "change_pct")]
 WIDE = w.Layout(width="auto", min_width="260px")
+NO_DECAY = 0.0
+"""The decay dropdown's value for "no decay" (``half_life_years=None``)."""
 
 
 def _message_html(text: str) -> str:
@@ -88,10 +91,14 @@ class Explorer:
             elif name.startswith("weight:"):
                 weights[name.split(":", 1)[1]] = float(value)
             else:
-                params[name] = list(value) if isinstance(value, tuple) else value
+                params[name] = self.parameter_value(name, value)
         if weights:
             params["weights"] = weights
         return params
+
+    def parameter_value(self, name: str, value: Any) -> Any:
+        """The parameter a control's value stands for (lists for multiple choices)."""
+        return list(value) if isinstance(value, tuple | list) else value
 
     def select(self) -> Selection:
         """The selection the controls describe."""
@@ -193,8 +200,17 @@ class Explorer:
             self.export_status.value = ("<span style='color:#b2182b'>Export failed: "
                                         f"{html.escape(str(exc))}</span>")
             return
-        self.export_status.value = (f"Report written: <a href='{html.escape(path.as_uri())}' "
-                                    f"target='_blank'>{html.escape(str(path))}</a>")
+        url = served_url(path)
+        where = html.escape(str(path))
+        if url is None:  # no Jupyter server serves it: say where it is
+            self.export_status.value = (f"<span class='atlas-export'>Report written to "
+                                        f"<code style='word-break:break-all'>{where}</code>"
+                                        "</span>")
+            return
+        self.export_status.value = (
+            f"<span class='atlas-export'><a href='{html.escape(url)}' target='_blank' "
+            f"rel='noopener'>Open the report in a new tab</a> "
+            f"<code style='word-break:break-all;font-size:11px'>{where}</code></span>")
 
 
 class _Quiet:
@@ -277,10 +293,13 @@ class GrowthExplorer(Explorer):
         reg_types = atlas.event_type_codes("regulatory")
         c = self.controls
         c["region"] = region_dropdown(atlas, region)
-        c["countries"] = w.SelectMultiple(options=atlas.geo_options(users, c["region"].value),
-                                          rows=8, description="Places", layout=WIDE)
-        offered = [code for _, code in c["countries"].options]
-        c["countries"].value = tuple(g for g in resolved["countries"] if g in offered)
+        self._codes = {name: code for name, code in atlas.geo_options(users, None)}
+        offered = atlas.geo_options(users, c["region"].value)
+        c["countries"] = w.TagsInput(
+            allowed_tags=[name for name, _ in offered], allow_duplicates=False,
+            value=[atlas.place_names[g] for g in resolved["countries"]
+                   if g in {code for _, code in offered}],
+            placeholder="type a place", description="Places", layout=WIDE)
         c["metric"] = w.Dropdown(options=labelled(atlas, "users", "metric", metrics_present,
                                                   "all metrics"),
                                  value=metric if metric in metrics_present else ALL,
@@ -300,23 +319,31 @@ class GrowthExplorer(Explorer):
             description="Events", layout=WIDE)
         c["region"].observe(self._region_changed, names="value")
         self._start([
+            w.HBox([w.Label("Places"), c["countries"]], layout=w.Layout(width="100%")),
             w.HBox([w.VBox([c["region"], c["metric"], c["claim_type"], c["y"], c["base_year"],
-                            c["log_y"]]), c["countries"], c["event_types"]],
+                            c["log_y"]]), c["event_types"]],
                    layout=w.Layout(flex_flow="row wrap")),
             c["period"]])
+
+    def parameter_value(self, name: str, value: Any) -> Any:
+        if name == "countries":  # the tags are place names
+            return [self._codes[n] for n in value if n in self._codes]
+        return super().parameter_value(name, value)
 
     def _region_changed(self, _change: object = None) -> None:
         """A region narrows the place list; kept places stay chosen, else its largest
         markets (the same default as the report's)."""
         c = self.controls
         options = self.atlas.geo_options(self.atlas.users, c["region"].value)
-        codes = [code for _, code in options]
-        kept = [g for g in c["countries"].value if g in codes] or [
-            g for g in selections.default_places(self.atlas, c["region"].value,
-                                                 c["metric"].value) if g in codes]
+        names = [name for name, _ in options]
+        kept = [n for n in c["countries"].value if n in names] or [
+            self.atlas.place_names[g] for g in selections.default_places(
+                self.atlas, c["region"].value, c["metric"].value)
+            if self.atlas.place_names[g] in names]
         with self.quiet():
-            c["countries"].options = options
-            c["countries"].value = tuple(kept)
+            c["countries"].value = []
+            c["countries"].allowed_tags = names
+            c["countries"].value = kept
         self._on_change()
 
 
@@ -533,9 +560,13 @@ class PressureExplorer(Explorer):
         c["period"] = period_slider(atlas, start, end)
         c["freq"] = w.Dropdown(options=[("by year", "year"), ("by quarter", "quarter")],
                                value=freq, description="Periods")
+        decays = [("no decay", NO_DECAY), ("half-life 1 year", 1.0),
+                  ("half-life 2 years", 2.0), ("half-life 5 years", 5.0)]
+        if half_life_years not in (None, *[v for _, v in decays]):
+            decays.append((f"half-life {half_life_years:g} years", float(half_life_years)))
         c["half_life_years"] = w.Dropdown(
-            options=[("no decay", None), ("half-life 1 year", 1.0), ("half-life 2 years", 2.0),
-                     ("half-life 5 years", 5.0)], value=half_life_years, description="Decay")
+            options=decays, description="Decay",
+            value=NO_DECAY if half_life_years is None else float(half_life_years))
         start_weights = {**atlas.default_weights, **(weights or {})}
         self.weight_sliders = {
             k: w.FloatSlider(value=v, min=0, max=20, step=0.5,
@@ -555,6 +586,11 @@ class PressureExplorer(Explorer):
         self._start([w.HBox([c["region"], c["freq"], c["half_life_years"]],
                             layout=w.Layout(flex_flow="row wrap")), c["period"], weights_box])
 
+    def parameter_value(self, name: str, value: Any) -> Any:
+        if name == "half_life_years":  # a Dropdown cannot show the value None
+            return None if value == NO_DECAY else value
+        return super().parameter_value(name, value)
+
     def _reset_weights(self, _button: w.Button | None = None) -> None:
         with self.quiet():
             for key, slider in self.weight_sliders.items():
@@ -567,7 +603,7 @@ class PressureExplorer(Explorer):
 
     def after_update(self) -> None:
         self.formula.value = tables.pressure_formula_html(
-            self.controls["half_life_years"].value, FINE_SCALE_USD, SUBNATIONAL_FACTOR)
+            self.parameters()["half_life_years"], FINE_SCALE_USD, SUBNATIONAL_FACTOR)
 
     def table_frame(self) -> pd.DataFrame:
         sel = self.rows
