@@ -223,7 +223,7 @@ def test_explorer_widgets_keep_their_state_for_new_views(atlas: Atlas) -> None:
     from helpers.widgets import GrowthExplorer
 
     g = GrowthExplorer(atlas, countries=["IND", "USA"])
-    g.controls["countries"].value = ("FRA", "DEU")
+    g.controls["countries"].value = ["France", "Germany"]
     fig = g.figures[0]
     assert [t["name"] for t in fig._widget_data] == [t.name for t in fig.data]
     assert fig._widget_layout.get("title") == fig.layout.title.to_plotly_json()

@@ -115,7 +115,10 @@ class Explorer:
         """Lay out the controls above the charts, then draw the first selection."""
         self.figures = [go.FigureWidget(layout=dict(autosize=True))
                         for _ in range(self.figure_count)]
-        self._boxes = [w.Box([f], layout=w.Layout(width="100%")) for f in self.figures]
+        # a column box stretches the chart to the output's width (a row box shrinks it to
+        # plotly's default 700 px)
+        self._boxes = [w.VBox([f], layout=w.Layout(width="100%", align_items="stretch"))
+                       for f in self.figures]
         self.ui = w.VBox([*rows, self.message, *self._boxes,
                           w.HBox([self.download, self.export_button, self.export_status],
                                  layout=w.Layout(align_items="center", flex_flow="row wrap",
