@@ -7,9 +7,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 ARGS   ?=
+# pytest-xdist workers for `make test` (JOBS=0: one process, no workers)
+JOBS   ?= 2
+# `make fuzz` passes these on when set (on the command line or in the environment)
+FUZZ_SEED  ?=
+FUZZ_CASES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install report validate lab test lint bench browser clean
+.PHONY: help install report validate rules docs notebooks lab test fuzz lint format bench \
+	browser clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,11 +28,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv/ and install the project with its dev extra
 
-report: $(STAMP) ## Build the offline HTML reports into reports/ (ARGS="--param region=Europe" etc.)
+report: $(STAMP) ## Build the offline HTML reports into reports/ (ARGS="--param region=Europe --out DIR" etc.)
 	$(PY) -m helpers report $(ARGS)
 
-validate: $(STAMP) ## Validate tiktok_data/ against datapackage.json
-	$(PY) -m helpers validate
+validate: $(STAMP) ## Validate tiktok_data/ against datapackage.json and the project's rules
+	$(PY) -m helpers validate $(ARGS)
+
+rules: $(STAMP) ## List the project's data rules
+	$(PY) -m helpers validate --rules
+
+docs: $(STAMP) ## Regenerate the data dictionary in tiktok_data/README.md
+	$(PY) -m helpers docs $(ARGS)
+
+notebooks: $(STAMP) ## Re-execute the notebooks and store only the outputs nbval checks (ARGS="--notebook 02")
+	$(PY) -m helpers notebooks $(ARGS)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks (127.0.0.1, token authentication kept)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -41,11 +56,21 @@ browser: ## Install Debian's Chromium for the browser tests (root only; otherwis
 lint: $(STAMP) ## Lint code and notebooks with ruff
 	$(PY) -m ruff check .
 
-test: $(STAMP) browser lint ## Run the whole suite: lint, data, unit, notebooks (nbval), browser
-	$(PY) -m helpers validate
-	$(PY) -m pytest $(ARGS)
+format: $(STAMP) ## Apply ruff's safe fixes (import order, pyupgrade, ...) to code and notebooks
+	$(PY) -m ruff check --fix .
 
-bench: $(STAMP) ## Run the benchmarks and print a table
+# The data is validated by the suite itself (tests/test_data_package.py, with frictionless's
+# second opinion): no separate `helpers validate` run here. Test files are shared out whole
+# between JOBS workers (a notebook's cells run in order in one kernel; module fixtures are
+# set up once); the full report build is made once and shared (tests/conftest.py).
+test: $(STAMP) browser lint ## Run the whole suite: lint, data, unit, notebooks (nbval), browser
+	$(PY) -m pytest -n $(JOBS) --dist loadfile $(ARGS)
+
+fuzz: $(STAMP) ## Fuzz the data package and print outcomes by kind (FUZZ_SEED=7 FUZZ_CASES=500)
+	$(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED)) $(if $(FUZZ_CASES),FUZZ_CASES=$(FUZZ_CASES)) \
+		$(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider $(ARGS)
+
+bench: $(STAMP) ## Run the benchmarks and print a table (ARGS=--json for one JSON line)
 	$(PY) benchmarks/run.py $(ARGS)
 
 clean: ## Remove build outputs (keeps .venv/)

@@ -1,18 +1,51 @@
-"""Command line: ``python -m helpers validate`` and ``python -m helpers report``."""
+"""Command line: ``python -m helpers validate`` and ``python -m helpers report``.
+
+Started by a Python without the project's dependencies (``python3 -m helpers ...`` outside
+``.venv``), it re-executes itself with the project's ``.venv/bin/python`` when there is one,
+and otherwise says to run ``make install`` (exit status 2).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from helpers.data import (
-    DataValidationError,
-    Problem,
-    frictionless_problems,
-    load_table,
-    table_names,
-)
+if TYPE_CHECKING:
+    from helpers.data import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+# Top-level modules of the project's dependencies that the commands import.
+NEEDED = ("pandas", "plotly", "nbformat", "nbconvert", "papermill", "frictionless")
+REEXEC_MARK = "ATLAS_HELPERS_REEXEC"  # set on the re-executed process: never loop
+
+
+def _missing_dependencies() -> list[str]:
+    return [name for name in NEEDED if importlib.util.find_spec(name) is None]
+
+
+def ensure_dependencies(argv: list[str]) -> None:
+    """Return when the running Python has the project's dependencies; otherwise re-execute
+    ``python -m helpers argv`` with ``.venv/bin/python`` (when it exists and is not the
+    running interpreter), or print how to install them and exit 2."""
+    missing = _missing_dependencies()
+    if not missing:
+        return
+    python = VENV / "bin" / "python"
+    running_venv = Path(sys.prefix).resolve() == VENV.resolve()
+    if python.exists() and not running_venv and not os.environ.get(REEXEC_MARK):
+        os.environ[REEXEC_MARK] = "1"
+        os.execv(python, [str(python), "-m", "helpers", *argv])
+    where = f"{python} lacks them too" if python.exists() else "there is no .venv/ yet"
+    print(f"python -m helpers: this Python ({sys.executable}) lacks the project's "
+          f"dependencies ({', '.join(missing)}) and {where}: run `make install` in {ROOT} "
+          "(`make validate` and `make report` set it up too).", file=sys.stderr)
+    sys.exit(2)
 
 
 def _print_problems(problems: list[Problem], limit: int = 50) -> None:
@@ -30,6 +63,7 @@ def _print_problems(problems: list[Problem], limit: int = 50) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate every table; one summary line on success, a list and exit 1 on failure."""
     from helpers import checks
+    from helpers.data import frictionless_problems, load_table, table_names
 
     if args.rules:
         for r in checks.RULES:
@@ -57,6 +91,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the offline HTML reports."""
+    from helpers.data import DataValidationError
     from helpers.report import ReportBuildError, build_reports, main_with_default_out
 
     params: dict[str, str] = {}
@@ -104,6 +139,9 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m helpers``."""
+    ensure_dependencies(sys.argv[1:] if argv is None else list(argv))
+    from helpers.data import DataValidationError
+
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="validate tiktok_data/ against datapackage.json")

@@ -1,8 +1,13 @@
-"""Shared fixtures: a private copy of the data package for tests that break it."""
+"""Shared fixtures: a private copy of the data package for tests that break it, and the full
+offline reports, built once per test session for every test that only reads them."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +25,86 @@ def data_copy(tmp_path: Path) -> Path:
     shutil.copytree(default_data_dir(), target)
     clear_cache()
     return target
+
+
+def tree_digest(folder: Path) -> str:
+    """One hash over the names and bytes of every file under ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class SessionReports:
+    """The reports of one real build of every notebook (``out``), and what each notebook's
+    execution produced (``executed``: the executed notebook and the CSVs its views wrote),
+    so that tests of the file replacement can replay an execution instead of starting a
+    kernel again (see tests/test_hardening.py)."""
+
+    def __init__(self, out: Path, executed: Path) -> None:
+        self.out = out
+        self.executed = executed
+
+
+@pytest.fixture(scope="session")
+def session_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionReports]:
+    """Build the full offline reports ONCE per test session (the report, browser and hardening
+    tests read them; a test that needs to change a build copies it first). Under pytest-xdist
+    (``make test`` runs two workers) the first worker that needs them builds them into the
+    run's shared temporary folder while holding a lock, and the others wait for that build
+    and use it. At the end of the session the build is checked to be unchanged, so a test
+    that writes into the shared folder fails instead of silently changing what others see."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    base = shared / "session-reports"
+    with (shared / "session-reports.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (base / "built").exists():
+                shutil.rmtree(base, ignore_errors=True)
+                _build_and_record(base / "reports", base / "executed")
+                (base / "built").write_text(tree_digest(base / "reports"), encoding="utf-8")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    built = (base / "built").read_text(encoding="utf-8")
+    yield SessionReports(base / "reports", base / "executed")
+    assert tree_digest(base / "reports") == built, "a test wrote into the shared session reports"
+
+
+def _build_and_record(out: Path, executed: Path) -> None:
+    """Build every notebook's report into ``out``, keeping what each execution produced."""
+    import nbformat
+
+    from helpers import report
+
+    executed.mkdir(parents=True)
+    real = report._execute
+
+    def recording(path: Path, scratch: Path, params, data_dir, csv_dir: Path):
+        nb = real(path, scratch, params, data_dir, csv_dir)
+        nbformat.write(nb, executed / path.name)
+        if csv_dir.is_dir():
+            shutil.copytree(csv_dir, executed / "data" / path.stem)
+        return nb
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "_execute", recording)
+        report.build_reports(out, progress=lambda line: None)
+
+
+def replaying(executed: Path):
+    """A stand-in for ``helpers.report._execute`` that replays what the session build's real
+    execution of a notebook produced (its executed notebook and CSVs) without a kernel: for
+    tests of what a build does around the execution (killed builds, failing disks)."""
+    import nbformat
+
+    def replay(path: Path, scratch: Path, params, data_dir, csv_dir: Path):
+        recorded = executed / "data" / path.stem
+        if recorded.is_dir():
+            shutil.copytree(recorded, csv_dir)
+        shutil.copy(executed / path.name, scratch / path.name)
+        return nbformat.read(scratch / path.name, as_version=4)
+
+    return replay
+

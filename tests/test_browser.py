@@ -1,5 +1,11 @@
 """Real-browser tests with Debian's Chromium (never a downloaded browser): the offline
-reports over file://, and JupyterLab with its widgets."""
+reports over file://, and JupyterLab with its widgets.
+
+Every wait is on a state, never on a fixed delay: JupyterLab's own model of the notebook (the
+lab is started with ``expose_app_in_browser`` so the page can read it), the server's REST API
+for the kernel's execution state, and plotly's data on the chart elements. Timeouts are
+generous (a busy machine is slow, not broken) and only bound those waits.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,16 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from helpers import report
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SessionReports
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -28,9 +36,13 @@ pytestmark = [
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = ROOT / "docs" / "report-growth.png"
+START_TIMEOUT = 120  # s: JupyterLab's server answering its REST API
+KERNEL_TIMEOUT = 180_000  # ms: the notebook opened, its kernel started and connected
+RUN_TIMEOUT = 300_000  # ms: Run All finished (every code cell executed, kernel idle)
+DRAW_TIMEOUT = 120_000  # ms: charts drawn, or redrawn after a change
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
@@ -40,32 +52,43 @@ def browser() -> Iterator:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "reports"
-    report.build_reports(out, progress=lambda line: None)
-    return out
+@pytest.fixture
+def reports(session_reports: SessionReports) -> Path:
+    """The full reports built once for the session (tests/conftest.py)."""
+    return session_reports.out
 
 
-def _plot_state(page, index: int = 0) -> str:
-    return page.evaluate(
-        """i => { const el = document.querySelectorAll('.js-plotly-plot')[i];
-                  return JSON.stringify(el.data.map(t => [t.name, t.visible ?? true,
-                                                          (t.y || t.z || []).length])); }""",
-        index)
+# Every element of the chart's plotly data, summarised: name, visibility, number of points.
+PLOT_STATE = """el => JSON.stringify(el.data.map(t => [t.name, t.visible ?? true,
+                                                 (t.y || t.z || []).length]))"""
+# A plotly chart that has data and has drawn it.
+DRAWN = "el => Array.isArray(el.data) && el.data.length > 0 && !!el._fullLayout " \
+        "&& !!el.querySelector('.main-svg')"
+
+
+def _plot_state(page, selector: str) -> str:
+    return page.locator(selector).first.evaluate(PLOT_STATE)
+
+
+def _wait_drawn(page, selector: str, timeout: int = DRAW_TIMEOUT) -> None:
+    """Wait until every chart under ``selector`` (at least one) has its data drawn."""
+    page.wait_for_function(
+        f"""sel => {{ const els = [...document.querySelectorAll(sel + ' .js-plotly-plot')];
+                     return els.length > 0 && els.every({DRAWN}); }}""",
+        arg=selector, timeout=timeout)
 
 
 def screenshot_report_page(page, html_file: Path, target: Path) -> None:
     """The README's picture: the top of a report page with its first chart."""
     page.goto(html_file.as_uri())
-    page.wait_for_selector(".js-plotly-plot .main-svg")
+    _wait_drawn(page, "#view-growth")
     page.locator("#view-growth").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
     target.parent.mkdir(parents=True, exist_ok=True)
-    page.locator("#view-growth .js-plotly-plot").screenshot(path=str(target))
+    # Playwright waits for the element to be visible and stable (not moving) before the shot
+    page.locator("#view-growth .js-plotly-plot").screenshot(path=str(target), animations="disabled")
 
 
-def test_reports_render_offline_in_chromium(browser, reports: Path, tmp_path: Path) -> None:
+def test_reports_render_offline_in_chromium(browser, reports: Path) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -74,22 +97,28 @@ def test_reports_render_offline_in_chromium(browser, reports: Path, tmp_path: Pa
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url)
             if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
-    for html_file in sorted(reports.glob("*.html")):
+    pages = sorted(reports.glob("*.html"))
+    assert len(pages) == 5
+    for html_file in pages:
         page.goto(html_file.as_uri())
         page.wait_for_load_state("load")
         plots = page.locator(".js-plotly-plot")
-        if html_file.name != "index.html":
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
-            assert plots.count() >= 2, html_file.name
-            for i in range(plots.count()):
-                assert plots.nth(i).locator("svg.main-svg").count() >= 1, (html_file.name, i)
-            maps = page.evaluate(
-                "() => [...document.querySelectorAll('.js-plotly-plot')]"
-                ".filter(el => el.data.some(t => t.type === 'choropleth'))"
-                ".map(el => [el.data[0].locations.length,"
-                "            el.querySelectorAll('.choroplethlocation').length])")
-            for locations, drawn in maps:  # drawn from the world map embedded in the page
-                assert drawn == locations > 0, html_file.name
+        if html_file.name == "index.html":
+            assert plots.count() == 0
+            continue
+        _wait_drawn(page, "main")
+        assert plots.count() >= 2, html_file.name
+        for i in range(plots.count()):
+            assert plots.nth(i).locator("svg.main-svg").count() >= 1, (html_file.name, i)
+        maps = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')]"
+            ".filter(el => el.data.some(t => t.type === 'choropleth'))"
+            ".map(el => [el.data[0].locations.length,"
+            "            el.querySelectorAll('.choroplethlocation').length])")
+        if html_file.name != "04-autumn-2020.html":
+            assert maps, f"{html_file.name} has no map"
+        for locations, drawn in maps:  # drawn from the world map embedded in the page
+            assert drawn == locations > 0, html_file.name
     assert errors == []
     assert requests == []
     context.close()
@@ -98,15 +127,17 @@ def test_reports_render_offline_in_chromium(browser, reports: Path, tmp_path: Pa
 def test_in_page_dropdown_changes_a_chart(browser, reports: Path, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto((reports / "01-global-growth.html").as_uri())
-    page.wait_for_selector("#view-growth .js-plotly-plot .main-svg")
-    before = _plot_state(page)
+    _wait_drawn(page, "#view-growth")
+    chart = "#view-growth .js-plotly-plot"
+    before = _plot_state(page, chart)
     menu = page.locator("#view-growth .updatemenu-header-group").first
     menu.scroll_into_view_if_needed()
     menu.click()
     page.locator("#view-growth .updatemenu-dropdown-button").nth(2).click()
-    page.wait_for_timeout(500)
-    after = _plot_state(page)
-    assert after != before
+    page.wait_for_function(f"([el, before]) => ({PLOT_STATE})(el) !== before",
+                           arg=[page.locator(chart).first.element_handle(), before],
+                           timeout=DRAW_TIMEOUT)
+    after = _plot_state(page, chart)
     visible = [t for t in json.loads(after) if t[1] is True]
     assert 0 < len(visible) < len(json.loads(before))
     target = SCREENSHOT if os.environ.get("ATLAS_UPDATE_SCREENSHOT") else tmp_path / "shot.png"
@@ -124,8 +155,39 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@dataclass(frozen=True)
+class Lab:
+    """A running JupyterLab server: its URL, token and REST API."""
+
+    url: str
+    token: str
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def session(self, notebook: str) -> dict | None:
+        return next((s for s in self.api("sessions") if s["path"] == notebook), None)
+
+
+def _wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``condition`` (a state query) until it returns something true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """ONE JupyterLab server for the whole session, on a copy of the notebooks."""
     port, token = _free_port(), "atlas-test-token"
     home = tmp_path_factory.mktemp("lab-home")
     notebooks = tmp_path_factory.mktemp("lab") / "notebooks"
@@ -135,42 +197,68 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={notebooks}", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: the lab's state
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    lab = Lab(f"http://127.0.0.1:{port}", token)
+
+    def answering() -> bool:
+        if server.poll() is not None:
+            raise AssertionError(f"JupyterLab exited: {(home / 'server.log').read_text()}")
         try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
+            return lab.api("status") is not None
+        except (OSError, urllib.error.URLError):
+            return False
+
+    try:
+        _wait_until(answering, START_TIMEOUT, "JupyterLab's REST API")
+        yield lab
+    finally:
         server.terminate()
-        pytest.fail("JupyterLab did not start within 60 s")
-    yield f"{url}|{token}"
-    server.terminate()
-    server.wait(timeout=30)
-
-
-def _run_all(page, attempts: int = 3) -> None:
-    """Run > Run All Cells, retried when the first click lands before the kernel is ready."""
-    started = "[...document.querySelectorAll('.jp-InputArea-prompt')].some(p => /\\d|\\*/" \
-              ".test(p.textContent))"
-    for attempt in range(attempts):
-        page.click("li.lm-MenuBar-item:has-text('Run')")
-        page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
         try:
-            page.wait_for_function(started, timeout=20_000)
-            return
-        except Exception:
-            page.keyboard.press("Escape")
-            if attempt == attempts - 1:
-                raise
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
+
+# The notebook panel of ``path`` in the page, from JupyterLab's own application object.
+PANEL = """path => [...window.jupyterapp.shell.widgets('main')]
+                     .find(w => w.context && w.context.path === path)"""
+
+# Ready to run: the notebook is loaded and current (Run All acts on the current notebook),
+# and its session has a kernel whose connection is up and idle. Run All before this is lost:
+# JupyterLab's CodeCell.execute clears a cell and returns when the session has no kernel yet.
+READY = f"""path => {{
+    if (!window.jupyterapp) return false;
+    const panel = ({PANEL})(path);
+    if (!panel || !panel.context.isReady || window.jupyterapp.shell.currentWidget !== panel)
+        return false;
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}}"""
+
+# The state of a run, from the notebook's model: 'running' while a code cell is queued or
+# running; 'done' when every code cell has an execution count and the kernel is idle; an
+# error output (a cell raised: Run All stops there) is reported at once.
+RUN_STATE = f"""path => {{
+    const panel = ({PANEL})(path);
+    const cells = [...panel.content.model.cells].filter(c => c.type === 'code');
+    for (const cell of cells)
+        for (let i = 0; i < cell.outputs.length; i++)
+            if (cell.outputs.get(i).type === 'error')
+                return 'error: ' + JSON.stringify(cell.outputs.get(i).toJSON()).slice(0, 2000);
+    const kernel = panel.sessionContext.session.kernel;
+    const done = cells.every(c => c.executionCount !== null && c.executionState === 'idle');
+    return done && kernel.status === 'idle' ? 'done' : false;
+}}"""
+
+STARTED = f"""path => [...({PANEL})(path).content.model.cells]
+                      .some(c => c.type === 'code' && c.executionState === 'running')"""
 
 CHANGES = {
     "01-global-growth": ("Region", "Europe"),
@@ -178,39 +266,80 @@ CHANGES = {
     "03-regulatory-pressure": ("Category", "business"),
     "04-autumn-2020": ("Claim", "third-party estimate"),
 }
+MAPS = ("01-global-growth", "02-workforce-and-investment", "03-regulatory-pressure")
+
+
+def _kernel_idle(lab: Lab, notebook: str) -> bool:
+    """The server's view: the notebook's kernel exists and is idle."""
+    session = lab.session(notebook)
+    return bool(session) and lab.api(f"kernels/{session['kernel']['id']}")[
+        "execution_state"] == "idle"
 
 
 @pytest.mark.parametrize("name", list(CHANGES))
-def test_jupyterlab_run_all_and_change_a_dropdown(browser, lab: str, name: str,
+def test_jupyterlab_run_all_and_change_a_dropdown(browser, lab: Lab, name: str,
                                                   tmp_path: Path) -> None:
-    url, token = lab.split("|")
+    notebook = f"{name}.ipynb"
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{url}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
-                           "#jp-main-statusbar :text('Idle')", timeout=60_000)
-    _run_all(page)
-    page.wait_for_selector(".jp-OutputArea .js-plotly-plot .main-svg", timeout=120_000)
-    page.wait_for_function("document.querySelectorAll('.jp-InputArea-prompt').length > 0 && "
-                           "[...document.querySelectorAll('.jp-InputArea-prompt')]"
-                           ".every(p => !p.textContent.includes('*'))", timeout=120_000)
-    label, option = CHANGES[name]
-    dropdown = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first
-    dropdown.scroll_into_view_if_needed()
-    plot = page.locator(".jp-OutputArea .js-plotly-plot").first
-    before = plot.evaluate("el => JSON.stringify(el.data.map(t => [t.name, (t.y || []).length]))")
-    dropdown.select_option(label=option)
-    page.wait_for_function(
-        "([el, before]) => JSON.stringify(el.data.map(t => [t.name, (t.y || []).length]))"
-        " !== before", arg=[plot.element_handle(), before], timeout=30_000)
-    page.screenshot(path=str(tmp_path / f"{name}.png"))
-    stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-    assert stderr.count() == 0, stderr.first.inner_text()
-    assert not page.locator(".atlas-message:has-text('Could not draw')").count()
-    assert errors == []  # includes plotly failing to fetch its world map (no network here)
-    if name in ("01-global-growth", "02-workforce-and-investment", "03-regulatory-pressure"):
-        assert page.locator(".jp-OutputArea .choroplethlocation").count() > 5, "map drawn offline"
-    context.close()
+    try:
+        page.goto(f"{lab.url}/lab/workspaces/{name}/tree/{notebook}?reset&token={lab.token}")
+        page.wait_for_function(READY, arg=notebook, timeout=KERNEL_TIMEOUT)
+        _wait_until(lambda: _kernel_idle(lab, notebook), KERNEL_TIMEOUT / 1000,
+                    f"the kernel of {notebook} to be idle (server)")
+        page.click("li.lm-MenuBar-item:has-text('Run')")
+        page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
+        # the click queued every code cell (or the first already ran): not lost
+        page.wait_for_function(f"path => ({STARTED})(path) || ({RUN_STATE})(path)",
+                               arg=notebook, timeout=30_000)
+        state = page.wait_for_function(RUN_STATE, arg=notebook, timeout=RUN_TIMEOUT)
+        assert state.json_value() == "done", state.json_value()
+        _wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
+                    f"the kernel of {notebook} to be idle after Run All (server)")
+        _wait_drawn(page, ".jp-OutputArea")
+
+        label, option = CHANGES[name]
+        dropdown = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first
+        dropdown.scroll_into_view_if_needed()
+        chart = ".jp-OutputArea .js-plotly-plot"
+        plot = page.locator(chart).first
+        before = plot.evaluate(PLOT_STATE)
+        dropdown.select_option(label=option)
+        page.wait_for_function(f"([el, before]) => ({PLOT_STATE})(el) !== before",
+                               arg=[plot.element_handle(), before], timeout=DRAW_TIMEOUT)
+        _wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
+                    f"the kernel of {notebook} to be idle after the change (server)")
+        if name in MAPS:  # drawn from the world map the notebook hands plotly (no network)
+            _wait_or_fail(page, "() => document.querySelectorAll("
+                          "'.jp-OutputArea .choroplethlocation').length > 5",
+                          f"{name}: the map was not drawn offline")
+        page.screenshot(path=str(tmp_path / f"{name}.png"))
+        stderr = page.locator(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        assert stderr.count() == 0, stderr.first.inner_text()
+        assert not page.locator(".atlas-message:has-text('Could not draw')").count()
+        assert errors == []  # includes plotly failing to fetch its world map (no network here)
+    finally:
+        context.close()
+        _shut_down(lab, notebook)
+
+
+def _shut_down(lab: Lab, notebook: str) -> None:
+    """Stop the notebook's kernel: the next notebook's kernel does not compete with it."""
+    try:
+        session = lab.session(notebook)
+        if session:
+            lab.api(f"sessions/{session['id']}", method="DELETE")
+    except OSError:  # the server is gone: the test's own failure says more
+        pass
+
+
+def _wait_or_fail(page, condition: str, message: str, timeout: int = DRAW_TIMEOUT) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(condition, timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"{message} within {timeout / 1000:.0f} s")

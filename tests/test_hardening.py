@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import checks, widgets
+from helpers import checks, report, tables
 from helpers.data import DataValidationError, clear_cache, load_table
 from helpers.export import csv_text
 from helpers.report import ReportBuildError, build_reports
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SessionReports, replaying
 
-NOTEBOOK = "03-regulatory-pressure"  # the quickest page: kills are tested on it
+NOTEBOOK = "03-regulatory-pressure"  # the page the killed and failing builds rebuild
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -93,61 +94,89 @@ def test_out_that_cannot_be_written_is_a_clear_error() -> None:
 
 
 # ---------------------------------------------------------------- crash-safe replacement
+#
+# These tests are about what a build does with files around the execution of a notebook, so
+# the builds they kill or break replay the execution of NOTEBOOK recorded by the session's
+# real build (tests/conftest.py: the same executed notebook and CSVs, no kernel). The
+# rendering, the work folders, the file-by-file replacement and the clean-up are the real
+# code; kernels are exercised by every other build of the suite.
 
 KILLER = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     import helpers.report as report
-    out, when = Path(sys.argv[1]), sys.argv[2]
+    from tests.conftest import replaying
+    out, when, executed = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     calls = {"n": 0}
     real_replace, real_render = os.replace, report._render_page
     def replace(src, dst):
-        if when.startswith("rename-") and calls["n"] == int(when.split("-")[1]):
+        if when == "rename-index" and Path(dst).name == "index.html":
+            os._exit(9)  # every new page is in place, the old index.html is not replaced yet
+        if when.startswith("rename-") and when[7:].isdigit() and calls["n"] == int(when[7:]):
             os._exit(9)  # killed: no clean-up code runs
         calls["n"] += 1
         real_replace(src, dst)
     def render(*args, **kwargs):
         if when == "execute":
-            os._exit(9)
+            os._exit(9)  # the notebook ran, its CSVs are in the work folder, no page yet
         return real_render(*args, **kwargs)
     report.os.replace = replace
     report._render_page = render
-    report.build_reports(out, notebooks=["03-regulatory-pressure"], progress=lambda s: None)
+    report._execute = replaying(executed)
+    report.build_reports(out, notebooks=[sys.argv[4]], progress=lambda s: None)
 """)
 
 
 @pytest.fixture(scope="module")
-def previous(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def previous(session_reports: SessionReports, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's full build: the previous reports the killed builds replace."""
     out = tmp_path_factory.mktemp("swap") / "reports"
-    build_reports(out, notebooks=[NOTEBOOK], progress=lambda s: None)
+    shutil.copytree(session_reports.out, out)
     return out
 
 
+def _complete(page: Path) -> str:
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>"), page.name
+    return html
+
+
 def _readable(out: Path) -> None:
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.startswith("<!DOCTYPE html>") and index.rstrip().endswith("</html>")
-    for link in ("03-regulatory-pressure.html",):
-        page = (out / link).read_text(encoding="utf-8")
-        assert page.rstrip().endswith("</html>")
+    """index.html and every page it links to are complete, and every CSV a page links to
+    exists: what a reader can open is whole, whichever build it comes from."""
+    index = _complete(out / "index.html")
+    pages = set(re.findall(r'href="([^"/]+\.html)"', index)) - {"index.html"}
+    assert f"{NOTEBOOK}.html" in pages
+    for name in sorted(pages):
+        html = _complete(out / name)
+        for link in re.findall(r'href="(data/[^"]+\.csv)"', html):
+            assert (out / link).is_file(), (name, link)
 
 
-@pytest.mark.parametrize("when", ["execute", "rename-0", "rename-3"])
-def test_a_killed_build_leaves_the_previous_reports_readable(previous: Path, when: str) -> None:
-    run = subprocess.run([sys.executable, "-c", KILLER, str(previous), when], cwd=ROOT,
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("when", ["execute", "rename-0", "rename-3", "rename-index"])
+def test_a_killed_build_leaves_the_previous_reports_readable(
+        previous: Path, session_reports: SessionReports, when: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    run = subprocess.run([sys.executable, "-c", KILLER, str(previous), when,
+                          str(session_reports.executed), NOTEBOOK], cwd=ROOT,
                          capture_output=True, text=True)
     assert run.returncode == 9, run.stderr
     _readable(previous)
-    leftovers = [p for p in previous.parent.iterdir() if p.name.startswith(".")]
-    assert leftovers  # the killed build could not clean up after itself
+    assert _leftovers(previous)  # the killed build could not clean up after itself
+    monkeypatch.setattr(report, "_execute", replaying(session_reports.executed))
     build_reports(previous, notebooks=[NOTEBOOK], progress=lambda s: None)
     _readable(previous)
-    assert [p.name for p in previous.parent.iterdir() if p.name.startswith(".")] == []
+    assert _leftovers(previous) == []  # the next build removed what the killed one left
+    assert {p.name for p in previous.glob("*.html")} == {"index.html", f"{NOTEBOOK}.html"}
 
 
 def test_an_io_error_while_replacing_is_a_clear_error(previous: Path,
+                                                      session_reports: SessionReports,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import helpers.report as report
-
     real = os.replace
     calls = {"n": 0}
 
@@ -157,11 +186,15 @@ def test_an_io_error_while_replacing_is_a_clear_error(previous: Path,
             raise OSError(28, "No space left on device", str(dst))
         real(src, dst)
 
+    before = (previous / "index.html").read_bytes()
+    monkeypatch.setattr(report, "_execute", replaying(session_reports.executed))
     monkeypatch.setattr(report.os, "replace", failing)
     with pytest.raises(ReportBuildError, match="No space left on device"):
         build_reports(previous, notebooks=[NOTEBOOK], progress=lambda s: None)
+    assert calls["n"] == 2  # it failed while replacing, not before
     _readable(previous)
-    assert [p.name for p in previous.parent.iterdir() if p.name.startswith(".")] == []
+    assert (previous / "index.html").read_bytes() == before  # index.html is replaced last
+    assert _leftovers(previous) == []
 
 
 # ---------------------------------------------------------------- broken packages
@@ -265,17 +298,19 @@ def test_exported_csv_shows_formula_text_as_text() -> None:
     assert lines[3] == "'-2+3,3.0" and lines[4] == "'@SUM(A1),4.0"
     assert lines[5] == "-5,5.0" and lines[6] == "plain,6.0"  # a number stays a number
     assert lines[1].endswith(",1.0") and ",-2.0" in lines[2]  # numeric cells untouched
-    link = widgets.csv_download_link(FORMULAS, "x.csv")
+    link = tables.csv_download_link(FORMULAS, "x.csv")
     payload = base64.b64decode(link.split("base64,", 1)[1].split('"', 1)[0]).decode("utf-8")
     assert payload == data.decode("utf-8")
 
 
 def test_report_csv_files_are_neutralised(tmp_path: Path) -> None:
     from helpers import figures, views
+    from helpers.selections import Selection
 
     views.configure(report_mode=True, csv_dir=tmp_path)
     try:
-        views.StaticView("formulas", figures.empty_figure("x"), FORMULAS, ("text",), FORMULAS)
+        views.StaticView("formulas", Selection("formulas", {}, FORMULAS),
+                         [figures.empty_figure("x")], FORMULAS, ("text",))
     finally:
         views.configure(report_mode=False)
     written = next(tmp_path.glob("*.csv")).read_text(encoding="utf-8")

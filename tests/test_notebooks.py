@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -57,14 +58,20 @@ def test_nbval_catches_a_changed_number(tmp_path: Path) -> None:
     target = tmp_path / source.name
     shutil.copy(source, target)
     nb = json.loads(target.read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
-                and "".join(c["source"]).startswith(notebooks.CHECK_MARK))
-    text = cell["outputs"][0]["data"]["text/plain"]
-    cell["outputs"][0]["data"]["text/plain"] = [line.replace("3000", "3001") for line in text]
-    assert cell["outputs"][0]["data"]["text/plain"] != text
+    index, cell = next((i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+                       and "".join(c["source"]).startswith(notebooks.CHECK_MARK))
+    lines = cell["outputs"][0]["data"]["text/plain"]
+    row = next(i for i, line in enumerate(lines) if re.search(r"\d", line))
+    digit = re.search(r"\d", lines[row])
+    changed = (lines[row][:digit.start()] + str((int(digit.group()) + 1) % 10)
+               + lines[row][digit.end():])  # one digit of the stored output, plus one
+    cell["outputs"][0]["data"]["text/plain"] = [*lines[:row], changed, *lines[row + 1:]]
+    assert changed != lines[row]
+    nb["cells"] = nb["cells"][:index + 1]  # the cells after it cannot change its output
     target.write_text(json.dumps(nb), encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q",
                           "-p", "no:cacheprovider", str(target)], capture_output=True, text=True,
                          cwd=ROOT)
     assert run.returncode == 1, run.stdout[-2000:]
-    assert "3001" in run.stdout
+    assert "Cell outputs differ" in run.stdout, run.stdout[-2000:]
+    assert re.match(r"\S+", changed[digit.start():]).group() in run.stdout  # e.g. 3020-10-01

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +12,17 @@ from pathlib import Path
 import pytest
 
 from helpers import report
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SessionReports
 
 PAGES = ["01-global-growth.html", "02-workforce-and-investment.html",
          "03-regulatory-pressure.html", "04-autumn-2020.html"]
 PLOTLY_MARK = "plotly.js v"  # the banner at the top of plotly.min.js
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("reports") / "reports"
-    report.build_reports(out, progress=lambda line: None)
-    return out
+@pytest.fixture
+def built(session_reports: SessionReports) -> Path:
+    """The full reports built once for the session (tests/conftest.py): read, never write."""
+    return session_reports.out
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -83,6 +83,10 @@ def test_maps_draw_offline(built: Path) -> None:
 
 
 def test_deterministic(built: Path, tmp_path: Path) -> None:
+    """A second build, in other kernel processes (so other hash seeds), gives the same bytes
+    for every page, CSV and the index. All four notebooks are rebuilt: each has views that
+    the others lack (02 alone has the workforce and investment views, 03 the pressure views),
+    so a partial rebuild would leave views unchecked."""
     again = tmp_path / "again"
     report.build_reports(again, progress=lambda line: None)
     first, second = _tree(built), _tree(again)
@@ -94,23 +98,26 @@ def test_deterministic(built: Path, tmp_path: Path) -> None:
 def test_failure_leaves_previous_reports_untouched(built: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "reports"
-    report.build_reports(out, notebooks=["02"], progress=lambda line: None)
+    shutil.copytree(built, out)  # the previous reports: a full build
     before = _tree(out)
     original = report._execute
+    executed = []
 
     def explode(path, *args, **kwargs):
         if path.stem.startswith("02"):
             raise report.ReportBuildError(f"{path.stem}: simulated failure")
+        executed.append(path.stem)
         return original(path, *args, **kwargs)
 
     monkeypatch.setattr(report, "_execute", explode)
     with pytest.raises(report.ReportBuildError, match="simulated failure"):
         report.build_reports(out, notebooks=["01", "02"], progress=lambda line: None)
+    assert executed == ["01-global-growth"]  # one page succeeded, one failed: none is used
     assert _tree(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no temporary folder left
 
 
-def test_cli_with_broken_data_exits_nonzero_and_keeps_reports(built: Path, data_copy: Path,
+def test_cli_with_broken_data_exits_nonzero_and_keeps_reports(data_copy: Path,
                                                               tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -186,33 +193,74 @@ def test_parameters_and_sets(tmp_path: Path) -> None:
     assert "United States" not in workforce_view and "United Kingdom" in workforce_view
 
 
-def test_a_rebuild_leaves_no_file_of_the_previous_build(tmp_path: Path) -> None:
+def test_a_rebuild_leaves_no_file_of_the_previous_build(built: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports"
-    report.build_reports(out, notebooks=["01", "02"], progress=lambda line: None)
+    shutil.copytree(built, out)  # a previous build of every notebook
     assert (out / "01-global-growth.html").is_file()
+    assert (out / "data" / "01-global-growth").is_dir()
     report.build_reports(out, notebooks=["02"], progress=lambda line: None)
     assert not (out / "01-global-growth.html").exists()
     assert not (out / "data" / "01-global-growth").exists()
     assert sorted(p.name for p in out.iterdir()) == ["02-workforce-and-investment.html",
                                                      "data", "index.html"]
+    assert [p.name for p in (out / "data").iterdir()] == ["02-workforce-and-investment"]
 
 
-def test_export_button_builds_the_current_selection(tmp_path: Path) -> None:
+def test_export_button_builds_the_current_selection(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import html as html_lib
+
     from helpers import views
     from helpers.atlas import Atlas
 
-    views.configure(notebook="03-regulatory-pressure")
-    explorer = views.pressure(Atlas.load(), region="Europe", start=2021, end=2024)
-    views.configure()
+    real = report.build_single_report
+    built: list[tuple[str, dict, Path]] = []
+
+    def into_tmp(notebook: str, params=None) -> Path:  # not into the project's reports/
+        page = real(notebook, params, reports_dir=tmp_path / "reports")
+        built.append((notebook, dict(params or {}), page))
+        return page
+
+    monkeypatch.setattr(report, "build_single_report", into_tmp)
+    atlas = Atlas.load()
+    assert atlas.default_weights["fine"] != 12.5  # so the page can only show the slider's
+    explorer = views.pressure(atlas, region="Europe", start=2021, end=2024)
     explorer.weight_sliders["fine"].value = 12.5
-    explorer.export_dir = tmp_path / "reports"
     explorer.export_button.click()
-    status = explorer.export_status.value
-    assert "Report written" in status, status
-    page = Path(status.split("file://", 1)[1].split("'", 1)[0])
+    assert len(built) == 1, explorer.export_status.value
+    notebook, params, page = built[0]
+    assert notebook == "03-regulatory-pressure"
+    assert params["weights"]["fine"] == 12.5 and params["region"] == "Europe"
+    assert "Report written" in explorer.export_status.value
+    assert html_lib.escape(str(page)) in explorer.export_status.value
     assert page.name == "03-regulatory-pressure.html" and page.is_file()
-    assert page.parent.parent.name == "sets"
+    assert page.parent.parent == tmp_path / "reports" / "sets"
     html = page.read_text(encoding="utf-8")
-    assert "| `fine` | 12.5 |" in html or "<td><code>fine</code></td>\n<td>12.5</td>" in html
+    weights = re.findall(r"<tr>\s*<td>(?:<code>)?([\w ]+?)(?:</code>)?</td>\s*<td>([\d.]+)</td>",
+                         html)
+    assert ("fine", "12.5") in weights, weights  # the weights table of the formula
     index = (page.parent / "index.html").read_text(encoding="utf-8")
     assert "region = &#x27;Europe&#x27;" in index and "start = 2021" in index
+
+
+def test_quiet_kernel_manager_still_overrides_jupyter_clients_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """helpers/kernels.py overrides a private method of jupyter_client and falls back to the
+    plain (noisier) manager when the method is gone: this guard fails instead."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from helpers.kernels import quiet_kernel_manager
+
+    assert hasattr(AsyncKernelManager, "_async_start_kernel"), "jupyter_client renamed it"
+    manager = quiet_kernel_manager()
+    assert manager is not AsyncKernelManager and issubclass(manager, AsyncKernelManager)
+    seen: dict = {}
+
+    async def start(self, **kwargs) -> None:  # what the kernel process would be started with
+        seen.update(kwargs)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_start_kernel", start)
+    asyncio.run(manager().start_kernel())  # nbclient and papermill await start_kernel
+    assert seen["stderr"] is subprocess.DEVNULL
