@@ -43,8 +43,8 @@ docs: $(STAMP) ## Regenerate the data dictionary in tiktok_data/README.md
 notebooks: $(STAMP) ## Re-execute the notebooks and store only the outputs nbval checks (ARGS="--notebook 02")
 	$(PY) -m helpers notebooks $(ARGS)
 
-lab: $(STAMP) ## Open JupyterLab on the notebooks (127.0.0.1, token authentication kept)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+lab: $(STAMP) ## JupyterLab on the project at 127.0.0.1:$(PORT), token kept; opens notebooks/, saving keeps them small
+	$(PY) -m helpers lab --port $(PORT) $(if $(ARGS),-- $(ARGS),)
 
 browser: ## Install Debian's Chromium for the browser tests (root only; otherwise they are skipped)
 	@if command -v chromium >/dev/null 2>&1; then :; \

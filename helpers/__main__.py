@@ -137,6 +137,18 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Start JupyterLab on the project as ``make lab`` does (replaces this process)."""
+    import os
+
+    from helpers.kernels import lab_command
+    from helpers.paths import ROOT
+
+    command = lab_command(ROOT, args.port, args.extra)
+    os.execv(command[0], command)
+    return 0  # pragma: no cover - execv does not return
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m helpers``."""
     ensure_dependencies(sys.argv[1:] if argv is None else list(argv))
@@ -164,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     n = sub.add_parser("notebooks", help="re-execute notebooks, keep only nbval-checked outputs")
     n.add_argument("--notebook", action="append", default=[], metavar="NAME")
     n.set_defaults(func=cmd_notebooks)
+    lab = sub.add_parser("lab", help="JupyterLab on the project (127.0.0.1, token, save hook)")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("extra", nargs="*", help="further jupyter lab options (after --)")
+    lab.set_defaults(func=cmd_lab)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -60,3 +62,16 @@ def served_url(path: Path) -> str | None:
             return None
         return f"{info.get('base_url', '/').rstrip('/')}/files/{quote(relative.as_posix())}"
     return None
+
+
+def lab_command(root: Path, port: int, extra: Sequence[str] = ()) -> list[str]:
+    """The JupyterLab command of ``make lab`` (and of the browser tests): on 127.0.0.1 with
+    token authentication, rooted at the project (``notebooks/`` opens first, ``reports/`` is
+    beside it, so the explorers' export links are served), and a save hook that keeps the
+    project's notebooks as small as in git (``helpers.notebooks.pre_save_hook``)."""
+    command = [sys.executable, "-m", "jupyter", "lab", "--ip=127.0.0.1", f"--port={port}",
+               f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/notebooks",
+               "--ContentsManager.pre_save_hook=helpers.notebooks.pre_save_hook"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # JupyterLab refuses root without it
+    return [*command, *extra]

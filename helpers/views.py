@@ -62,7 +62,9 @@ def configure(report_mode: bool = False, csv_dir: str | Path | None = None,
 def _offline_maps_for_jupyterlab() -> None:
     """Give plotly.js in the notebook page the world map (it would fetch it from its CDN),
     as an invisible HTML output whose script JupyterLab runs (outputs of the session are
-    trusted). Outside a kernel this does nothing."""
+    trusted). Outside a kernel this does nothing. Under ``make lab`` the explorers' maps
+    also fetch it from the Jupyter server (``topojsonURL``), which survives a reload after
+    the save hook has dropped this output."""
     try:
         from IPython import get_ipython
         from IPython.display import HTML, display

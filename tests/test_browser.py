@@ -14,7 +14,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
+from helpers.notebooks import WIDGET_VIEW, is_checked
 from tests.conftest import ROOT, SessionReports
 
 CHROMIUM = shutil.which("chromium")
@@ -161,6 +162,12 @@ class Lab:
 
     url: str
     token: str
+    root: Path
+    folder: str  # the folder of the notebooks' copy, relative to the root
+
+    def notebook(self, name: str) -> str:
+        """The server path of a notebook of the copy."""
+        return f"{self.folder}/notebooks/{name}.ipynb"
 
     def api(self, path: str, method: str = "GET") -> Any:
         request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
@@ -187,23 +194,28 @@ def _wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """ONE JupyterLab server for the whole session, on a copy of the notebooks."""
+    """ONE JupyterLab server for the whole session, started as ``make lab`` starts it
+    (``helpers.kernels.lab_command``), on a copy of the project's notebooks; exports go to
+    the copy's ``reports/``."""
+    from helpers.kernels import lab_command
+
     port, token = _free_port(), "atlas-test-token"
     home = tmp_path_factory.mktemp("lab-home")
-    notebooks = tmp_path_factory.mktemp("lab") / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
+    # rooted at the project like `make lab` (the world map is served from helpers/assets),
+    # with a copy of the notebooks in the ignored build/ folder (tests save them)
+    work = ROOT / "build" / f"lab-test-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(ROOT / "notebooks", work / "notebooks")
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={notebooks}", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: the lab's state
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "ATLAS_REPORTS_DIR": str(work / "reports")}
+    command = lab_command(ROOT, port, [
+        "--no-browser", f"--IdentityProvider.token={token}", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True"])  # window.jupyterapp: the lab's state
     log = (home / "server.log").open("w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    lab = Lab(f"http://127.0.0.1:{port}", token)
+    lab = Lab(f"http://127.0.0.1:{port}", token, ROOT, work.relative_to(ROOT).as_posix())
 
     def answering() -> bool:
         if server.poll() is not None:
@@ -224,6 +236,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             server.kill()
             server.wait()
         log.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # The notebook panel of ``path`` in the page, from JupyterLab's own application object.
@@ -276,29 +289,36 @@ def _kernel_idle(lab: Lab, notebook: str) -> bool:
         "execution_state"] == "idle"
 
 
+def _open_and_run_all(page, lab: Lab, notebook: str) -> None:
+    """Open ``notebook`` in a fresh workspace, wait for its kernel, Run All, wait until every
+    cell ran, the kernel is idle and every chart is drawn."""
+    name = Path(notebook).stem
+    page.goto(f"{lab.url}/lab/workspaces/{name}/tree/{notebook}?reset&token={lab.token}")
+    page.wait_for_function(READY, arg=notebook, timeout=KERNEL_TIMEOUT)
+    _wait_until(lambda: _kernel_idle(lab, notebook), KERNEL_TIMEOUT / 1000,
+                f"the kernel of {notebook} to be idle (server)")
+    page.click("li.lm-MenuBar-item:has-text('Run')")
+    page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
+    # the click queued every code cell (or the first already ran): not lost
+    page.wait_for_function(f"path => ({STARTED})(path) || ({RUN_STATE})(path)",
+                           arg=notebook, timeout=30_000)
+    state = page.wait_for_function(RUN_STATE, arg=notebook, timeout=RUN_TIMEOUT)
+    assert state.json_value() == "done", state.json_value()
+    _wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
+                f"the kernel of {notebook} to be idle after Run All (server)")
+    _wait_drawn(page, ".jp-OutputArea")
+
+
 @pytest.mark.parametrize("name", list(CHANGES))
 def test_jupyterlab_run_all_and_change_a_dropdown(browser, lab: Lab, name: str,
                                                   tmp_path: Path) -> None:
-    notebook = f"{name}.ipynb"
+    notebook = lab.notebook(name)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(f"{lab.url}/lab/workspaces/{name}/tree/{notebook}?reset&token={lab.token}")
-        page.wait_for_function(READY, arg=notebook, timeout=KERNEL_TIMEOUT)
-        _wait_until(lambda: _kernel_idle(lab, notebook), KERNEL_TIMEOUT / 1000,
-                    f"the kernel of {notebook} to be idle (server)")
-        page.click("li.lm-MenuBar-item:has-text('Run')")
-        page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
-        # the click queued every code cell (or the first already ran): not lost
-        page.wait_for_function(f"path => ({STARTED})(path) || ({RUN_STATE})(path)",
-                               arg=notebook, timeout=30_000)
-        state = page.wait_for_function(RUN_STATE, arg=notebook, timeout=RUN_TIMEOUT)
-        assert state.json_value() == "done", state.json_value()
-        _wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
-                    f"the kernel of {notebook} to be idle after Run All (server)")
-        _wait_drawn(page, ".jp-OutputArea")
+        _open_and_run_all(page, lab, notebook)
 
         label, option = CHANGES[name]
         dropdown = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first
@@ -343,3 +363,160 @@ def _wait_or_fail(page, condition: str, message: str, timeout: int = DRAW_TIMEOU
         page.wait_for_function(condition, timeout=timeout)
     except PlaywrightTimeout:
         pytest.fail(f"{message} within {timeout / 1000:.0f} s")
+
+
+# ---------------------------------------------------------------- the explorers as an app
+
+GROWTH = "01-global-growth"
+
+# Run ``code`` in the notebook's kernel (through JupyterLab's own kernel connection) and
+# resolve with what it printed.
+KERNEL_PRINT = """([path, code]) => new Promise((resolve, reject) => {
+    const panel = [...window.jupyterapp.shell.widgets('main')]
+        .find(w => w.context && w.context.path === path);
+    const future = panel.sessionContext.session.kernel.requestExecute(
+        {code, silent: false, store_history: false});
+    let text = '';
+    future.onIOPub = msg => {
+        if (msg.header.msg_type === 'stream') text += msg.content.text;
+        if (msg.header.msg_type === 'error') reject(msg.content.evalue);
+    };
+    future.done.then(() => resolve(text), reject);
+})"""
+
+KERNEL_GROWTH = """
+import json as _json
+_g = [v for v in Out.values() if type(v).__name__ == "GrowthExplorer"][-1]
+_f = _g.figures[0]
+print(_json.dumps({"traces": [[t.type, (t.meta or {}).get("kind"), (t.meta or {}).get("geo"),
+                               len(t.x) if t.x is not None else 0] for t in _f.data],
+                   "shapes": len(_f.layout.shapes), "title": _f.layout.title.text}))
+"""
+
+PAGE_GROWTH = """() => {
+    const el = document.querySelector('.jp-OutputArea .js-plotly-plot');
+    return JSON.stringify({traces: el.data.map(t => [t.type, (t.meta || {}).kind || null,
+                                                   (t.meta || {}).geo || null,
+                                                   (t.x || []).length]),
+                           shapes: ((el.layout || {}).shapes || []).length,
+                           title: ((el.layout || {}).title || {}).text});
+}"""
+
+
+def _page_equals_kernel(page, notebook) -> dict:
+    """Wait until the page's growth chart equals the kernel's figure; return it."""
+    kernel = json.loads(page.evaluate(KERNEL_PRINT, [notebook, KERNEL_GROWTH]))
+    page.wait_for_function(f"expected => ({PAGE_GROWTH})() === JSON.stringify(expected)",
+                           arg=kernel, timeout=DRAW_TIMEOUT)
+    return kernel
+
+
+def _set_places(page, names: list[str]) -> None:
+    """Replace the chosen places by ``names``: remove each tag with its close mark, then type
+    each name into the type-ahead field and confirm it with Tab (Enter only closes
+    Chromium's list of suggestions), as a reader does."""
+    tags = page.locator(".jp-OutputArea .jupyter-widget-tagsinput").first
+    tags.scroll_into_view_if_needed()
+    closes = tags.locator(".jupyter-widget-tag-close")
+    while (count := closes.count()) > 0:
+        closes.first.click()
+        page.wait_for_function("([el, n]) => el.querySelectorAll('.jupyter-widget-tag-close')"
+                               ".length < n", arg=[tags.element_handle(), count])
+    for index, name in enumerate(names):
+        tags.click()  # shows the type-ahead field
+        field = tags.locator("input.jupyter-widget-taginput")
+        field.fill(name)
+        field.press("Tab")
+        page.wait_for_function("([el, n]) => el.querySelectorAll('.jupyter-widget-tag-close')"
+                               ".length === n", arg=[tags.element_handle(), index + 1])
+
+
+def test_growth_explorer_behaves_like_an_app(browser, lab: Lab, tmp_path: Path) -> None:
+    """The page equals the kernel after each change (no stale marks), tables read well, the
+    export link opens the built page, saving keeps the notebook small, and a reload draws
+    every chart again from the running kernel."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    notebook = lab.notebook(GROWTH)
+    try:
+        _open_and_run_all(page, lab, notebook)
+        first = _page_equals_kernel(page, notebook)
+        assert any(t[1] == "episode" for t in first["traces"])  # India's ban at least
+        _set_places(page, ["France", "Germany"])
+        after = _page_equals_kernel(page, notebook)
+        assert {t[2] for t in after["traces"] if t[1] == "users"} == {"FRA", "DEU"}
+        assert not [t for t in after["traces"] if t[1] == "episode"] and after["shapes"] == 0
+        events = page.locator(".widget-select-multiple:has(label:text-is('Events')) select")
+        events.first.select_option([])
+        emptied = _page_equals_kernel(page, notebook)
+        assert not [t for t in emptied["traces"] if t[1] in ("events", "episode")]
+        page.screenshot(path=str(tmp_path / "after-changes.png"))
+
+        table = page.locator(".jp-OutputArea .atlas-table").first.inner_text()
+        assert " M" in table and "e+0" not in table
+
+        _export_link_opens_the_built_page(page, lab, context)
+
+        charts = page.locator(".jp-OutputArea .js-plotly-plot").count()
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        _wait_until(lambda: not _dirty(page, notebook), KERNEL_TIMEOUT / 1000, "the save")
+        _small_as_in_git(lab.root / notebook)
+
+        page.reload()
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-OutputArea .js-plotly-plot').length >= n"
+            " && [...document.querySelectorAll('.jp-OutputArea .js-plotly-plot')]"
+            ".every(el => el.data && el.data.length > 0)", arg=charts, timeout=KERNEL_TIMEOUT)
+        assert _page_equals_kernel(page, notebook) == emptied  # drawn from the kernel's state
+        page.screenshot(path=str(tmp_path / "after-reload.png"))
+        assert errors == []
+    finally:
+        context.close()
+        _shut_down(lab, notebook)
+
+
+def _dirty(page, notebook: str) -> bool:
+    return page.evaluate("""path => [...window.jupyterapp.shell.widgets('main')]
+        .find(w => w.context && w.context.path === path).context.model.dirty""", notebook)
+
+
+def _small_as_in_git(path: Path) -> None:
+    """Saved by JupyterLab: no outputs but the checked ones and references to live widgets,
+    no widget state; within a few kB of the notebook in git."""
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not is_checked(cell):
+            assert all(set(o.get("data", {})) == {WIDGET_VIEW} for o in cell.outputs), cell.source
+    git = (Path(__file__).resolve().parent.parent / "notebooks" / path.name).stat().st_size
+    assert path.stat().st_size < git + 3_000
+
+
+def _export_link_opens_the_built_page(page, lab: Lab, context) -> None:
+    """The growth explorer's export: a link to the page served by the Jupyter server (not a
+    file:// link Chromium refuses), answering 200, opening in a new tab with its charts."""
+    button = page.locator(".jp-OutputArea button:has-text('Export HTML report')").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    link = page.locator(".jp-OutputArea .atlas-export a").first
+    link.wait_for(timeout=RUN_TIMEOUT)
+    href = link.get_attribute("href")
+    assert href.startswith(f"/files/{lab.folder}/reports/sets/01-global-growth-") and href.endswith(
+        "/01-global-growth.html"), href
+    assert link.get_attribute("target") == "_blank"
+    request = urllib.request.Request(lab.url + href,
+                                     headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200 and "text/html" in response.headers["Content-Type"]
+    with context.expect_page() as opened:
+        link.click()
+    report = opened.value
+    report.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0"
+                             " && [...document.querySelectorAll('.js-plotly-plot')]"
+                             ".every(el => el.data && el.data.length > 0)",
+                             timeout=DRAW_TIMEOUT)
+    title = report.evaluate("() => document.querySelector('.js-plotly-plot').layout.title.text")
+    assert "France and Germany" in title  # the explorer's selection, not the defaults
+    report.close()

@@ -187,6 +187,17 @@ def test_unvalidated_figures_equal_validated_ones(atlas: Atlas) -> None:
         assert fast == checked
 
 
+def _pruned(value: object) -> object:
+    """JSON without empty objects and lists (a property reset to its default leaves ``{}``
+    in plotly's Python figure; plotly.js reads both as the default)."""
+    if isinstance(value, dict):
+        pruned = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in ({}, [])}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
 def test_sync_figure_shows_exactly_the_new_figure(atlas: Atlas) -> None:
     import plotly.graph_objects as go
 
@@ -199,7 +210,14 @@ def test_sync_figure_shows_exactly_the_new_figure(atlas: Atlas) -> None:
         if source.frames:  # explorers draw maps without frames (FigureWidget has none)
             continue
         shown = sync_figure(target, shown, source)
-        assert _json(target) == _json(go.FigureWidget(source))
+        drawn, expected = _pruned(_json(target)), _pruned(_json(go.FigureWidget(source)))
+        n = len(expected["data"])
+        assert drawn["layout"] == expected["layout"]
+        assert drawn["data"][:n] == expected["data"]
+        # fewer traces than before: the rest are hidden empty slots (one redraw, no delete)
+        for slot in drawn["data"][n:]:
+            assert slot["visible"] is False and slot["meta"] == {"kind": "unused slot"}
+            assert not {"x", "y", "z", "locations", "text", "customdata"} & set(slot)
 
 
 def test_plotly_private_switches_still_exist() -> None:
@@ -225,5 +243,5 @@ def test_explorer_widgets_keep_their_state_for_new_views(atlas: Atlas) -> None:
     g = GrowthExplorer(atlas, countries=["IND", "USA"])
     g.controls["countries"].value = ["France", "Germany"]
     fig = g.figures[0]
-    assert [t["name"] for t in fig._widget_data] == [t.name for t in fig.data]
+    assert [t.get("name") for t in fig._widget_data] == [t.name for t in fig.data]
     assert fig._widget_layout.get("title") == fig.layout.title.to_plotly_json()

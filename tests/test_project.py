@@ -61,10 +61,15 @@ def test_outputs_are_ignored_by_git() -> None:
 
 
 def test_lab_binds_loopback_and_keeps_the_token() -> None:
+    from helpers.kernels import lab_command
+
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
-    assert "--ip=127.0.0.1" in lab
-    assert "token=''" not in lab and "--IdentityProvider.token=" not in lab
+    assert "-m helpers lab" in lab  # the one command, also used by the browser tests
+    command = " ".join(lab_command(ROOT, 8888))
+    assert "--ip=127.0.0.1" in command and f"--ServerApp.root_dir={ROOT}" in command
+    assert "pre_save_hook=helpers.notebooks.pre_save_hook" in command
+    assert "token=''" not in command and "--IdentityProvider.token=" not in command
 
 
 EVERYDAY = ("report", "test", "lab", "validate", "bench", "rules", "docs", "notebooks", "fuzz",

@@ -13,7 +13,10 @@
   so an explorer's charts (filled after they are created, shown inside a Box) came back
   empty. :func:`keep_widget_state` puts the current figure into the state after each update.
 
-``tests/test_figures.py`` guards all three: when a plotly release drops them, the guard test
+- ``BaseFigureWidget._config``: the plotly.js config the widget is drawn with (synced state,
+  so a reload keeps it); :func:`set_widget_config` sets it (e.g. ``topojsonURL``).
+
+``tests/test_figures.py`` guards them: when a plotly release drops them, the guard test
 fails and the code here falls back to the public, slower path.
 """
 
@@ -71,3 +74,9 @@ def keep_widget_state(widget: go.FigureWidget) -> None:
         return
     widget._widget_layout = deepcopy(layout._props)
     widget._widget_data = deepcopy(widget._data)
+
+
+def set_widget_config(widget: go.FigureWidget, config: dict) -> None:
+    """Draw ``widget`` with these plotly.js config options (kept in its synced state)."""
+    if hasattr(widget, "_config"):
+        widget._config = {**(widget._config or {}), **config}

@@ -25,8 +25,10 @@ import plotly.graph_objects as go
 
 from helpers import figures, selections, tables
 from helpers.atlas import Atlas
+from helpers.figures.fastpath import set_widget_config
 from helpers.kernels import served_url
 from helpers.metrics import FINE_SCALE_USD, SUBNATIONAL_FACTOR
+from helpers.paths import ASSETS_DIR
 from helpers.selections import ALL, Selection
 from helpers.widgets.sync import sync_figure
 
@@ -115,6 +117,10 @@ class Explorer:
         """Lay out the controls above the charts, then draw the first selection."""
         self.figures = [go.FigureWidget(layout=dict(autosize=True))
                         for _ in range(self.figure_count)]
+        world = served_url(ASSETS_DIR / "world_110m.json")
+        for fig in self.figures:  # maps fetch the world map from the Jupyter server
+            set_widget_config(fig, {"displaylogo": False, **(
+                {"topojsonURL": world.rsplit("/", 1)[0] + "/"} if world else {})})
         # a column box stretches the chart to the output's width (a row box shrinks it to
         # plotly's default 700 px)
         self._boxes = [w.VBox([f], layout=w.Layout(width="100%", align_items="stretch"))

@@ -39,26 +39,43 @@ def sync_figure(target: go.FigureWidget, last: dict | None, source: go.Figure) -
     return shown
 
 
+def _placeholder(kind: str) -> dict:
+    """A hidden, empty trace that keeps a slot when a figure has fewer traces than before."""
+    return {"type": kind, "visible": False, "showlegend": False, "hoverinfo": "skip",
+            "meta": {"kind": "unused slot"}}
+
+
 def _sync(target: go.FigureWidget, last: dict | None, source: go.Figure) -> dict:
+    """Traces of the same kinds are updated in place in one batch (a single redraw in the
+    page); fewer traces than before leave hidden empty slots instead of deleted traces, more
+    add only the extra ones. A figure of other trace kinds is replaced whole."""
     data = [raw_properties(t) for t in source.data]
     layout = raw_properties(source.layout)
     if layout is None or any(d is None for d in data):  # pragma: no cover - plotly changed
         replace_figure(target, source)
         return {}
-    new = {"data": data, "layout": layout}
     old_data = (last or {}).get("data")
-    same_kinds = (old_data is not None and len(old_data) == len(data) == len(target.data)
-                  and all(o.get("type") == n.get("type")
-                          for o, n in zip(old_data, data, strict=True)))
-    if not same_kinds:
+    if old_data is None or len(old_data) != len(target.data):
         replace_figure(target, source)
-        return new
+        return {"data": data, "layout": layout}
+    slots = data + [_placeholder(old["type"]) for old in old_data[len(data):]]
+    common = min(len(old_data), len(slots))
+    if any(o.get("type") != n.get("type") for o, n in zip(old_data, slots[:common],
+                                                           strict=True)):
+        replace_figure(target, source)
+        return {"data": data, "layout": layout}
     with target.batch_update():
-        for trace, old, fresh in zip(target.data, old_data, data, strict=True):
+        for trace, old, fresh in zip(target.data, old_data, slots, strict=False):
             changed = _changes(old, fresh)
             if changed:
                 trace.update(changed, overwrite=True)
-        changed = _changes((last or {}).get("layout", {}), layout)
-        if changed:
-            target.layout.update(changed, overwrite=True)
-    return new
+        old_layout = (last or {}).get("layout", {})
+        if set(old_layout) - set(layout):  # a property to remove: the layout whole
+            target.layout = source.layout
+        else:
+            changed = _changes(old_layout, layout)
+            if changed:
+                target.layout.update(changed, overwrite=True)
+    if len(slots) > len(old_data):
+        target.add_traces(list(source.data[len(old_data):]))
+    return {"data": slots, "layout": layout}
