@@ -17,8 +17,11 @@ from helpers.figures.style import TEMPLATE, template_json
 
 
 def make_figure(data: object = None, layout: dict | None = None) -> go.Figure:
-    """A figure with the atlas template (unvalidated inside ``fastpath.unvalidated``)."""
-    if not validating() and layout and layout.get("template") == TEMPLATE:
+    """A figure with the atlas template (unvalidated inside ``fastpath.unvalidated``) that
+    fills the width of its output or page (``autosize``; plotly.js draws 700 px wide
+    without it in a FigureWidget)."""
+    layout = {"autosize": True, **(layout or {})}
+    if not validating() and layout.get("template") == TEMPLATE:
         layout = {**layout, "template": template_json()}
     return new_figure(data, layout)
 

@@ -43,8 +43,10 @@ NO_DECAY = 0.0
 
 
 def _message_html(text: str) -> str:
-    return (f"<div class='atlas-message' style='padding:1.5em;border:1px dashed #9aa5b1;"
-            f"color:#52606d'>{html.escape(text)}</div>")
+    # JupyterLab's theme variables (light or dark), with the light colours as fallback
+    return (f"<div class='atlas-message' style='padding:1.5em;border:1px dashed "
+            f"var(--jp-border-color1, #9aa5b1);color:var(--jp-ui-font-color1, #52606d)'>"
+            f"{html.escape(text)}</div>")
 
 
 class Explorer:
