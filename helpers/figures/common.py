@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from helpers import formatting
 from helpers.figures.fastpath import new_figure, validating
-from helpers.figures.style import TEMPLATE, template_json
+from helpers.figures.style import FALLBACK_COLOUR, TEMPLATE, template_json
 
 
 def make_figure(data: object = None, layout: dict | None = None) -> go.Figure:
@@ -156,3 +156,22 @@ def with_hover(frame: pd.DataFrame) -> pd.DataFrame:
         money = frame["amount"].map(formatting.number) + " " + frame["currency"].astype(str)
         cols["_money"] = money.where(frame["amount"].notna(), "")
     return frame.assign(**cols)
+
+
+def with_event_style(events: pd.DataFrame) -> pd.DataFrame:
+    """Events with ``_type`` (escaped label), ``_colour`` and ``_symbol`` of their type (as
+    the data package gives them; a grey circle for rows without)."""
+    return events.assign(
+        _type=coded_label(events, "event_type").map(esc),
+        _colour=(events["event_colour"].astype("string").fillna(FALLBACK_COLOUR)
+                 if "event_colour" in events else FALLBACK_COLOUR),
+        _symbol=(events["event_symbol"].astype("string").fillna("circle")
+                 if "event_symbol" in events else "circle"))
+
+
+def with_series_style(users: pd.DataFrame) -> pd.DataFrame:
+    """User figures with ``_segment`` (label) and ``_symbol`` (of their claim type)."""
+    return users.assign(
+        _segment=coded_label(users, "segment") if "segment" in users else "",
+        _symbol=(users["claim_symbol"].astype(str) if "claim_symbol" in users
+                 else "circle"))

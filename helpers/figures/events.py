@@ -9,15 +9,15 @@ from plotly.colors import get_colorscale
 
 from helpers import formatting
 from helpers.figures.common import (
-    coded_label,
     empty_figure,
     esc,
     geo_labels,
     groups,
     make_figure,
+    with_event_style,
     with_hover,
 )
-from helpers.figures.style import FALLBACK_COLOUR, TEMPLATE
+from helpers.figures.style import TEMPLATE
 
 
 def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
@@ -28,12 +28,7 @@ def timeline_figure(events: pd.DataFrame, *, title: str | None = None,
     if events.empty:
         return empty_figure("No events match this selection.", title)
     events = with_hover(events).sort_values("date")
-    events = events.assign(_type=coded_label(events, "event_type").map(esc),
-                           _colour=events["event_colour"].astype("string").fillna(
-                               FALLBACK_COLOUR) if "event_colour" in events
-                           else FALLBACK_COLOUR,
-                           _symbol=events["event_symbol"].astype("string").fillna("circle")
-                           if "event_symbol" in events else "circle")
+    events = with_event_style(events)
     order = events.groupby("_label")["date"].count().sort_values(kind="stable").index.tolist()
     traces, labels = [], []
     columns = ["date", "_label", "_title", "_when", "_subdiv", "_auth", "_status", "_src",

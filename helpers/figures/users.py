@@ -8,14 +8,15 @@ import plotly.graph_objects as go
 
 from helpers import formatting, metrics
 from helpers.figures.common import (
-    coded_label,
     empty_figure,
     esc,
     groups,
     make_figure,
+    with_event_style,
     with_hover,
+    with_series_style,
 )
-from helpers.figures.style import FALLBACK_COLOUR, TEMPLATE, Y_MODES, rgba
+from helpers.figures.style import TEMPLATE, Y_MODES, rgba
 
 SERIES_COLUMNS = ("_label", "metric", "product", "segment", "claim_type")
 """What one growth line joins: a place, metric, product, segment and claim type
@@ -43,9 +44,7 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
     users = with_hover(users).sort_values("date")
-    users = users.assign(_segment=coded_label(users, "segment") if "segment" in users else "",
-                         _symbol=users["claim_symbol"].astype(str) if "claim_symbol" in users
-                         else "circle")
+    users = with_series_style(users)
     traces: list[dict] = []
     unit = Y_MODES.get(y, "")
     columns = ["date", y, "geo", "_day", "_claim", "_src", "_stitle", "_fmt", "_metric",
@@ -147,12 +146,7 @@ def event_markers(events: pd.DataFrame, per_geo: bool) -> list[dict]:
     """Regulatory events as markers along the top (hidden second axis), one trace per type,
     or per place and type when a menu must filter them by place."""
     events = with_hover(events).sort_values("date")
-    events = events.assign(_type=coded_label(events, "event_type").map(esc),
-                           _colour=events["event_colour"].astype("string").fillna(
-                               FALLBACK_COLOUR) if "event_colour" in events
-                           else FALLBACK_COLOUR,
-                           _symbol=events["event_symbol"].astype("string").fillna("circle")
-                           if "event_symbol" in events else "circle")
+    events = with_event_style(events)
     keys = ["geo", "event_type"] if per_geo else ["event_type"]
     columns = ["date", "_title", "_label", "_when", "_auth", "_src", "_stitle", "_type",
                "_colour", "_symbol"]
@@ -205,9 +199,7 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
     if users.empty:
         return empty_figure("No user figures match this selection.", title)
     users = with_hover(users).sort_values("date")
-    users = users.assign(_segment=coded_label(users, "segment") if "segment" in users else "",
-                         _symbol=users["claim_symbol"].astype(str) if "claim_symbol" in users
-                         else "circle")
+    users = with_series_style(users)
     traces = []
     keys = [k for k in ("claim_type", "metric", "segment") if k in users]
     for _, group in users.groupby([users[k].astype(str) for k in keys], sort=True):

@@ -272,6 +272,13 @@ def labelled(atlas: Atlas, resource: str, field: str, codes: Iterable[str],
     return ([(all_label, ALL)] if all_label else []) + options
 
 
+def purpose_dropdown(atlas: Atlas, value: str) -> w.Dropdown:
+    """The investment purposes that occur, or all."""
+    return w.Dropdown(options=labelled(atlas, "investments", "category",
+                                       _present(atlas.investments, "category"),
+                                       "all purposes"), value=value, description="Purpose")
+
+
 def _present(frame: pd.DataFrame, column: str) -> list[str]:
     """The codes of ``column`` that occur, in the vocabulary's order."""
     present = set(frame[column].astype(str))
@@ -453,10 +460,7 @@ class InvestmentExplorer(Explorer):
         super().__init__(atlas, export)
         c = self.controls
         c["region"] = region_dropdown(atlas, region)
-        c["purpose"] = w.Dropdown(
-            options=labelled(atlas, "investments", "category",
-                             _present(atlas.investments, "category"), "all purposes"),
-            value=purpose, description="Purpose")
+        c["purpose"] = purpose_dropdown(atlas, purpose)
         c["period"] = period_slider(atlas, start, end)
         self._start([w.HBox([c["region"], c["purpose"]], layout=w.Layout(flex_flow="row wrap")),
                      c["period"]])
@@ -479,10 +483,7 @@ class InvestmentMapExplorer(Explorer):
                  export: ExportBuilder | None = None) -> None:
         super().__init__(atlas, export)
         c = self.controls
-        c["map_purpose"] = w.Dropdown(
-            options=labelled(atlas, "investments", "category",
-                             _present(atlas.investments, "category"), "all purposes"),
-            value=map_purpose, description="Purpose")
+        c["map_purpose"] = purpose_dropdown(atlas, map_purpose)
         c["map_year"] = year_slider(atlas, map_year, "Up to end")
         self._start([w.HBox([c["map_purpose"], c["map_year"]],
                             layout=w.Layout(flex_flow="row wrap"))])
