@@ -175,3 +175,16 @@ def with_series_style(users: pd.DataFrame) -> pd.DataFrame:
         _segment=coded_label(users, "segment") if "segment" in users else "",
         _symbol=(users["claim_symbol"].astype(str) if "claim_symbol" in users
                  else "circle"))
+
+
+HOVERED_TABLES = ("users", "workforce", "investments", "events", "episodes")
+
+
+def prepare_hover(atlas: object) -> None:
+    """Give the atlas's tables their hover columns once (``with_hover``), so that a figure
+    built from any slice of them finds them ready: the explorers' updates then only slice.
+    Idempotent; the columns start with ``_`` and no CSV or table shows them."""
+    for name in HOVERED_TABLES:
+        frame = getattr(atlas, name)
+        if "_src" not in frame:
+            atlas.__dict__[name] = with_hover(frame)  # replaces the cached property's value

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from helpers import figures, selections, tables
 from helpers.atlas import Atlas
+from helpers.figures.common import prepare_hover
 from helpers.figures.fastpath import set_widget_config
 from helpers.kernels import served_url
 from helpers.metrics import FINE_SCALE_USD, SUBNATIONAL_FACTOR
@@ -59,6 +60,7 @@ class Explorer:
     figure_count: ClassVar[int] = 1
 
     def __init__(self, atlas: Atlas, export: ExportBuilder | None = None) -> None:
+        prepare_hover(atlas)  # hover text computed once, not at every change
         self.atlas = atlas
         self.export = export
         self.controls: dict[str, w.Widget] = {}
