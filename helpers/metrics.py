@@ -396,7 +396,7 @@ def _finish(e: dict, as_of: pd.Timestamp) -> dict:
         status = "in force"
     else:
         status = "end not sourced"
-    last = e["last_confirmed"]
+    last = min(e["last_confirmed"], as_of)  # nothing is known past the as-of date
     if status == "in force":
         last = max(last, as_of)
     elif pd.notna(end):

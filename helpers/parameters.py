@@ -123,6 +123,10 @@ class _Vocabulary:
     def event_types(self) -> list[str]:
         return self.atlas.event_type_codes()
 
+    @property
+    def weighted_types(self) -> list[str]:
+        return list(self.atlas.default_weights)
+
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -184,7 +188,7 @@ def _half_life(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
 def _weights(value: Any, p: Parameter, v: _Vocabulary) -> str | None:
     if value is None:
         return None
-    types = v.event_types
+    types = v.weighted_types
     if not isinstance(value, dict) or not all(k in types for k in value) or not all(
             _is_number(w) and 0 <= w <= 1000 for w in value.values()):
         return ("None or a dict of regulatory event type to a weight from 0 to 1000; types: "

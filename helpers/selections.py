@@ -111,8 +111,10 @@ def growth(atlas: Atlas, region: str = ALL, countries: Sequence[str] | None = No
     empty list: none), with the regulatory events and restriction episodes of those places
     in the period (``event_types`` None: the data package's growth-chart types)."""
     start, end = period(atlas, start, end)
-    base_year = start if base_year is None else int(base_year)
-    places = default_places(atlas, region, metric) if countries is None else list(countries)
+    base_year = start if base_year is None else period(atlas, base_year, base_year)[0]
+    in_region = set(atlas.geos_in(region))
+    places = (default_places(atlas, region, metric) if countries is None
+              else [c for c in countries if c in in_region])  # the explorer's place list
     types = list(atlas.growth_chart_event_types if event_types is None else event_types)
     params = dict(region=region, countries=places, metric=metric, start=start, end=end,
                   claim_type=claim_type, y=y, base_year=base_year, log_y=bool(log_y),
@@ -121,17 +123,22 @@ def growth(atlas: Atlas, region: str = ALL, countries: Sequence[str] | None = No
     label = atlas.label("users", "metric", metric) if metric != ALL else "users"
     title = f"TikTok {label}, {_names(atlas, places) if places else _region_name(region)}"
     if not places:
-        return Selection("growth", params, atlas.users.iloc[0:0], title,
-                         "Choose at least one country or aggregate to draw user figures.")
+        why = ("Choose at least one country or aggregate to draw user figures."
+               if countries is not None else
+               f"No place of {_region_name(region)} has {label} figures: choose another metric "
+               "or region.")
+        return Selection("growth", params, atlas.users.iloc[0:0], title, why)
     chosen = dict(geos=places, metric=metric, claim_type=claim_type, product="tiktok")
-    rows = metrics.filter_rows(atlas.users, **span, **chosen)
+    users = atlas.users[~atlas.users["metric"].astype(str).isin(NOT_USERS)]  # people only
+    rows = metrics.filter_rows(users, **span, **chosen)
     message = ""
     if y == "change_pct":
-        base = metrics.filter_rows(atlas.users, **chosen)
+        base = metrics.filter_rows(users, **chosen)
         changed = metrics.change_since(base, f"{base_year}-12-31")
         rows = changed[(changed["date"] >= span["start"]) & (changed["date"] <= span["end"])]
+        earlier = "an earlier base year, " if base_year > atlas.years[0] else ""
         message = (f"No figure of these places on or before the end of {base_year} to compare "
-                   "with: choose an earlier base year, another metric or more places.")
+                   f"with: choose {earlier}another metric or more places.")
     elif y == "share_pct":
         rows = rows[rows["share_pct"].notna()]
         message = "No population figure for these places: show people instead."
@@ -291,7 +298,7 @@ def status_map(atlas: Atlas, status_year: int | None = None, start: int | None =
               and when < pd.Timestamp(f"{year}-12-31") else f"at the end of {year}")
     message = "" if len(rows) else (f"No country had TikTok banned, blocked or restricted "
                                     f"{moment}: choose another year.")
-    years = list(range(start, end + 1))
+    years = list(range(min(start, year), max(end, year) + 1))
     return Selection("status-map", params, rows, f"TikTok's status by country {moment}",
                      message, extra={
                          "moment": moment,
@@ -339,13 +346,31 @@ def pressure(atlas: Atlas, region: str = ALL, start: int | None = None,
     table = metrics.with_geo_names(table, atlas.regions)
     used = metrics.distinct_events(events[events["date"] >= span["start"]])
     return Selection("pressure", params, table, title,
-                     extra={"events": used, "versus": versus_users(atlas, table)})
+                     extra={"events": used,
+                            "versus": versus_users(atlas, table, half_life_years)})
 
 
-def versus_users(atlas: Atlas, table: pd.DataFrame) -> pd.DataFrame:
-    """Total pressure of each place against its latest TikTok user figure."""
-    return metrics.pressure_vs_users(table, atlas.users).sort_values("pressure",
-                                                                       ascending=False)
+def pressure_totals(table: pd.DataFrame, half_life_years: float | None) -> pd.DataFrame:
+    """Each place's pressure over the period: the sum of its periods, or, with decay (each
+    period already carries the earlier events), its last period's value; and its events."""
+    grouped = table.sort_values("period").groupby("geo_name", as_index=False)
+    totals = grouped[["pressure", "events"]].sum()
+    if half_life_years is not None:
+        totals["pressure"] = grouped["pressure"].last()["pressure"].to_numpy()
+    label = "whole period" if half_life_years is None else "last period, with decay"
+    return totals.sort_values(["pressure", "geo_name"], ascending=[False, True]).assign(
+        period=label).reset_index(drop=True)
+
+
+def versus_users(atlas: Atlas, table: pd.DataFrame,
+                 half_life_years: float | None = None) -> pd.DataFrame:
+    """Each place's pressure (:func:`pressure_totals`) against its latest TikTok users."""
+    totals = table
+    if half_life_years is not None:  # the last period's decayed value, not a sum of stocks
+        last = table["period"].max()
+        totals = table[table["period"] == last]
+    return metrics.pressure_vs_users(totals, atlas.users).sort_values("pressure",
+                                                                        ascending=False)
 
 
 SELECTIONS: dict[str, Callable[..., Selection]] = {

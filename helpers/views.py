@@ -338,14 +338,15 @@ def pressure(atlas: Atlas, region: str = ALL, start: int | None = None, end: int
     """The pressure index heatmap, and total pressure against users."""
 
     def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
-        table = sel.rows
-        totals = (table.groupby("geo_name", as_index=False)[["pressure", "events"]].sum()
-                  .sort_values("pressure", ascending=False))
+        decay = sel.params["half_life_years"]
+        totals = selections.pressure_totals(sel.rows, decay)
         _cite(sel.extra.get("versus", pd.DataFrame()))
-        return (totals.head(30), ("geo_name", "pressure", "events"),
-                f"Whole-period totals of the top {min(30, len(totals))} of "
-                f"{_places(len(totals))}; the second chart sets each place's total against "
-                "its latest TikTok user figure.")
+        what = ("Whole-period totals" if decay is None else
+                "Pressure in the last period (with decay it carries the earlier events)")
+        return (totals.head(30), ("geo_name", "pressure", "events", "period"),
+                f"{what} of the top {min(30, len(totals))} of {_places(len(totals))}; the "
+                "second chart sets each place's pressure against its latest TikTok user "
+                "figure.")
 
     return _view(atlas, "pressure", "pressure", dict(
         region=region, start=start, end=end, freq=freq, half_life_years=half_life_years,

@@ -96,7 +96,8 @@ def test_growth_empty_and_impossible_selections(atlas: Atlas) -> None:
     g.controls["y"].value = "change_pct"
     g.controls["base_year"].value = 2018
     g.controls["metric"].value = "dsa_monthly_active_recipients"
-    assert g.is_empty and "base year" in g.message.value and g.last_error is None
+    assert g.is_empty and "end of 2018" in g.message.value and g.last_error is None
+    assert "earlier base year" not in g.message.value  # 2018 is the data's first year
 
 
 def test_first_selection_empty_shows_only_the_message(atlas: Atlas) -> None:
@@ -295,3 +296,52 @@ def test_notebook_defaults_give_the_same_rows_in_both_modes(atlas: Atlas) -> Non
         finally:
             views.configure(report_mode=False)
         _same_rows(report.data, explorer.rows)
+
+
+EDGE_PARAMETERS = [
+    ("growth", dict(region="Europe", countries=["USA"])),  # a place outside the region
+    ("growth", dict(countries=["USA"], base_year=2030, y="change_pct")),  # clipped
+    ("claims", dict(claims_place="BRA")),  # one claim type only
+    ("users-map", dict(map_metric="daily_active_users")),  # not on the map's list
+    ("pressure", dict(weights={"ban": 50.0})),  # above the sliders' usual range
+    ("pressure", dict(half_life_years=3.0)),  # not among the offered decays
+    ("status-map", dict(status_year=2020)),
+]
+
+
+@pytest.mark.parametrize(("view", "params"), EDGE_PARAMETERS,
+                         ids=[f"{v}-{'-'.join(p)}" for v, p in EDGE_PARAMETERS])
+def test_edge_parameters_select_the_same_rows_in_both_modes(view: str, params: dict,
+                                                            atlas: Atlas) -> None:
+    explorer = W.EXPLORERS[view](atlas, **params)
+    assert explorer.last_error is None
+    views.configure(report_mode=True)
+    try:
+        report = getattr(views, view.replace("-", "_"))(atlas, **params)
+    finally:
+        views.configure(report_mode=False)
+    assert report.selection.params == explorer.selection.params
+    _same_rows(report.data, explorer.rows)
+    if view == "status-map":  # the report's slider opens on the chosen year
+        slider = report.figure.layout.sliders[0]
+        assert slider.steps[slider.active].label == "2020"
+
+
+def test_maps_show_the_table_s_figure(atlas: Atlas) -> None:
+    """On two figures of one date, the map (every frame) keeps the one the table lists."""
+    from helpers import figures
+
+    sel = selections.users_map(atlas, map_metric="All")
+    table = dict(zip(sel.rows["geo"].astype(str), sel.rows["value"], strict=True))
+    static = figures.charts(sel, static=True)[0]
+    last = {f.name: f for f in static.frames}[str(sel.params["map_year"])].data[0]
+    drawn = dict(zip(last.locations, last.z, strict=True))
+    import math
+
+    for geo, z in drawn.items():
+        assert z == pytest.approx(math.log10(table[geo])), geo
+
+
+def test_growth_of_all_metrics_draws_people_only(atlas: Atlas) -> None:
+    sel = selections.growth(atlas, countries=["WLD"], metric="All")
+    assert not set(sel.rows["metric"].astype(str)) & set(selections.NOT_USERS)

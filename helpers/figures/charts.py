@@ -78,8 +78,9 @@ def _timeline(sel: Selection, static: bool) -> list[go.Figure]:
 def _status_map(sel: Selection, static: bool) -> list[go.Figure]:
     year = sel.params["status_year"]
     if static:
-        return [status_map_figure(sel.extra["by_year"](), title="Where TikTok was restricted, "
-                                  "by the end of the year on the slider")]
+        return [status_map_figure(sel.extra["by_year"](), active=year,
+                                  title="Where TikTok was restricted, by the end of the year "
+                                  "on the slider (the data's as-of date in its last year)")]
     return [status_map_figure({year: sel.rows}, animate=False, title=sel.title)]
 
 

@@ -55,10 +55,12 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
     ``metrics.counted_once``, so that a commitment counts once in every year's map)."""
     title = esc(title)
     countries = countries_only(frame)
-    countries = countries[countries[value].notna()]
-    if countries.empty:
+    if prepare is None:  # a commitment's rows without an amount still count in ``prepare``
+        countries = countries[countries[value].notna()]
+    if countries[value].notna().sum() == 0:
         return empty_figure("No country figures match this selection.", title)
-    countries = countries.sort_values("date")
+    # the latest figure of a country; on one date, the largest (``metrics.latest_per_geo``)
+    countries = countries.sort_values(["date", value], na_position="first")
     countries = countries.assign(
         _label=geo_labels(countries), _when=date_labels(countries),
         _src=source_lines(countries),
@@ -86,7 +88,7 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
         upto = countries[countries["date"].dt.year <= year]
         if prepare is not None:
             upto = prepare(upto)
-            upto = upto[upto[value].notna()].sort_values("date")
+            upto = upto[upto[value].notna()].sort_values(["date", value])
         grouped = upto.groupby(upto["geo"].astype(str))
         latest = grouped.tail(1).set_index(upto.loc[grouped.tail(1).index, "geo"].astype(str))
         shown = grouped[value].sum() if aggregate == "sum" else latest[value]
@@ -111,28 +113,31 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
 
 
 def _map_figure(snapshot: Callable[[int], dict], years: Sequence[int], title: str,
-                animate: bool) -> go.Figure:
-    """A world map showing ``snapshot(last year)``; with ``animate``, a frame per year."""
-    fig = make_figure([snapshot(years[-1])], dict(
+                animate: bool, active: int | None = None) -> go.Figure:
+    """A world map showing ``snapshot(active)`` (default: the last year); with ``animate``,
+    a frame per year and a slider starting on ``active``."""
+    active = years[-1] if active not in years else active
+    fig = make_figure([snapshot(active)], dict(
         template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
         geo=dict(showframe=False, showcoastlines=False, showcountries=True,
                  countrycolor="#cfd6de", showland=True, landcolor="#f4f6f8",
                  projection=dict(type="natural earth", rotation=dict(lon=0)),
                  center=dict(lon=0))))
     if animate:
-        _add_year_frames(fig, years, snapshot)
+        _add_year_frames(fig, years, snapshot, years.index(active))
     return fig
 
 
 def _add_year_frames(fig: go.Figure, years: Sequence[int],
-                     snapshot: Callable[[int], dict]) -> None:
-    """Animation frames with a year slider (starts on the last year) and a play button."""
+                     snapshot: Callable[[int], dict], active: int) -> None:
+    """Animation frames with a year slider (starting on ``years[active]``) and a play
+    button."""
     fig.frames = [go.Frame(name=str(y), data=[snapshot(y)]) for y in years]
     steps = [dict(method="animate", label=str(y),
                   args=[[str(y)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                        transition=dict(duration=0))]) for y in years]
     fig.update_layout(
-        sliders=[dict(active=len(years) - 1, steps=steps, x=0.08, len=0.9, y=0.02,
+        sliders=[dict(active=active, steps=steps, x=0.08, len=0.9, y=0.02,
                       currentvalue=dict(prefix="as of end of ", font=dict(size=13)))],
         updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=0.02, xanchor="left",
                           yanchor="top", buttons=[dict(label="▶", method="animate", args=[
@@ -141,7 +146,7 @@ def _add_year_frames(fig: go.Figure, years: Sequence[int],
 
 
 def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = None,
-                      animate: bool = True) -> go.Figure:
+                      animate: bool = True, active: int | None = None) -> go.Figure:
     """Map of the strongest national status per country at the end of each year (slider).
 
     ``statuses`` maps a year to the statuses at its end (``selections.status_at``: with
@@ -174,4 +179,4 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = 
                     colorbar=dict(tickvals=[i + 0.5 for i in range(n)], ticktext=levels,
                                   title=dict(text="status")))
 
-    return _map_figure(snapshot, years, title, animate)
+    return _map_figure(snapshot, years, title, animate, active)

@@ -380,10 +380,11 @@ class ClaimsExplorer(Explorer):
                  end: int | None = None, export: ExportBuilder | None = None) -> None:
         super().__init__(atlas, export)
         options = selections.claims_places(atlas)
-        codes = [g for _, g in options]
-        self.controls["claims_place"] = w.Dropdown(
-            options=options, description="Place",
-            value=claims_place if claims_place in codes else codes[0])
+        if claims_place not in [g for _, g in options]:  # the report shows it too
+            options = sorted([*options, (atlas.place_names.get(claims_place, claims_place),
+                                         claims_place)])
+        self.controls["claims_place"] = w.Dropdown(options=options, description="Place",
+                                                   value=claims_place)
         self.controls["period"] = period_slider(atlas, start, end)
         self._start([w.HBox([self.controls["claims_place"], self.controls["period"]],
                             layout=w.Layout(flex_flow="row wrap"))])
@@ -403,8 +404,10 @@ class UsersMapExplorer(Explorer):
                  export: ExportBuilder | None = None) -> None:
         super().__init__(atlas, export)
         c = self.controls
+        offered = [*selections.MAP_METRICS, *(
+            [map_metric] if map_metric not in (*selections.MAP_METRICS, ALL) else [])]
         c["map_metric"] = w.Dropdown(
-            options=labelled(atlas, "users", "metric", selections.MAP_METRICS)
+            options=labelled(atlas, "users", "metric", offered)
             + [("one metric per country (mixed)", ALL)], value=map_metric,
             description="Metric")
         c["map_show"] = w.Dropdown(options=Y_MODE_OPTIONS[:2], value=map_show,
@@ -583,7 +586,7 @@ class PressureExplorer(Explorer):
             value=NO_DECAY if half_life_years is None else float(half_life_years))
         start_weights = {**atlas.default_weights, **(weights or {})}
         self.weight_sliders = {
-            k: w.FloatSlider(value=v, min=0, max=20, step=0.5,
+            k: w.FloatSlider(value=v, min=0, max=max(20.0, *start_weights.values()), step=0.5,
                              description=atlas.label("events", "event_type", k),
                              continuous_update=False, style={"description_width": "170px"},
                              layout=w.Layout(width="100%", max_width="460px"))
@@ -608,7 +611,7 @@ class PressureExplorer(Explorer):
     def _reset_weights(self, _button: w.Button | None = None) -> None:
         with self.quiet():
             for key, slider in self.weight_sliders.items():
-                slider.value = self.atlas.default_weights[key]
+                slider.value = self.atlas.default_weights.get(key, 0.0)
         self.update()
 
     def weights(self) -> dict[str, float]:
@@ -620,9 +623,7 @@ class PressureExplorer(Explorer):
             self.parameters()["half_life_years"], FINE_SCALE_USD, SUBNATIONAL_FACTOR)
 
     def table_frame(self) -> pd.DataFrame:
-        sel = self.rows
-        totals = sel.groupby(["geo_name"], as_index=False)[["pressure", "events"]].sum()
-        return totals.sort_values("pressure", ascending=False).assign(period="whole period")
+        return selections.pressure_totals(self.rows, self.parameters()["half_life_years"])
 
     def export_frame(self) -> pd.DataFrame:
         rows = super().export_frame()
