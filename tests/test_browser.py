@@ -403,7 +403,13 @@ PAGE_GROWTH = """() => {
 }"""
 
 
-def _page_equals_kernel(page, notebook) -> dict:
+WIDE_CHARTS = """() => [...document.querySelectorAll('.jp-OutputArea .js-plotly-plot')]
+    .every(el => el._fullLayout && el.clientWidth > 750
+                 && el._fullLayout.width >= el.clientWidth - 2)"""
+"""Every chart as wide as its output, not plotly's 700 px default (the page is 1400 wide)."""
+
+
+def _page_equals_kernel(page, notebook: str) -> dict:
     """Wait until the page's growth chart equals the kernel's figure; return it."""
     kernel = json.loads(page.evaluate(KERNEL_PRINT, [notebook, KERNEL_GROWTH]))
     page.wait_for_function(f"expected => ({PAGE_GROWTH})() === JSON.stringify(expected)",
@@ -442,6 +448,8 @@ def test_growth_explorer_behaves_like_an_app(browser, lab: Lab, tmp_path: Path) 
     notebook = lab.notebook(GROWTH)
     try:
         _open_and_run_all(page, lab, notebook)
+        # every chart as wide as its output (not plotly's 700 px default)
+        page.wait_for_function(WIDE_CHARTS, timeout=DRAW_TIMEOUT)
         first = _page_equals_kernel(page, notebook)
         assert any(t[1] == "episode" for t in first["traces"])  # India's ban at least
         _set_places(page, ["France", "Germany"])
@@ -470,6 +478,7 @@ def test_growth_explorer_behaves_like_an_app(browser, lab: Lab, tmp_path: Path) 
             " && [...document.querySelectorAll('.jp-OutputArea .js-plotly-plot')]"
             ".every(el => el.data && el.data.length > 0)", arg=charts, timeout=KERNEL_TIMEOUT)
         assert _page_equals_kernel(page, notebook) == emptied  # drawn from the kernel's state
+        page.wait_for_function(WIDE_CHARTS, timeout=DRAW_TIMEOUT)  # and refitted to width
         page.screenshot(path=str(tmp_path / "after-reload.png"))
         assert errors == []
     finally:

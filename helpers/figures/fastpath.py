@@ -80,3 +80,23 @@ def set_widget_config(widget: go.FigureWidget, config: dict) -> None:
     """Draw ``widget`` with these plotly.js config options (kept in its synced state)."""
     if hasattr(widget, "_config"):
         widget._config = {**(widget._config or {}), **config}
+
+
+def fit_width_when_shown(widget: go.FigureWidget) -> None:
+    """Redraw ``widget`` to its container's width each time a view of it appears.
+
+    plotly's FigureWidget draws a new view before the page has attached it (so at plotly's
+    700 px default) and resizes it only on Lumino messages, which anywidget views do not get.
+    A view announces itself through ipywidgets' ``_view_count``; by the time the kernel's
+    answer (an ``autosize`` relayout, sent as off then on, since an unchanged value sends
+    nothing) reaches the page, the view is attached and plotly measures its container."""
+    if not hasattr(widget, "_view_count"):  # pragma: no cover - ipywidgets changed
+        return
+
+    def refit(change: dict) -> None:
+        if (change.get("new") or 0) > (change.get("old") or 0):
+            widget.plotly_relayout({"autosize": False})
+            widget.plotly_relayout({"autosize": True})
+
+    widget._view_count = 0  # ipywidgets counts views only from a number
+    widget.observe(refit, names="_view_count")

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from helpers import figures, selections, tables
 from helpers.atlas import Atlas
 from helpers.figures.common import prepare_hover
-from helpers.figures.fastpath import set_widget_config
+from helpers.figures.fastpath import fit_width_when_shown, set_widget_config
 from helpers.kernels import served_url
 from helpers.metrics import FINE_SCALE_USD, SUBNATIONAL_FACTOR
 from helpers.paths import ASSETS_DIR
@@ -125,6 +125,7 @@ class Explorer:
         for fig in self.figures:  # maps fetch the world map from the Jupyter server
             set_widget_config(fig, {"displaylogo": False, **(
                 {"topojsonURL": world.rsplit("/", 1)[0] + "/"} if world else {})})
+            fit_width_when_shown(fig)
         # a column box stretches the chart to the output's width (a row box shrinks it to
         # plotly's default 700 px)
         self._boxes = [w.VBox([f], layout=w.Layout(width="100%", align_items="stretch"))
