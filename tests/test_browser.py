@@ -24,6 +24,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers.notebooks import WIDGET_VIEW, is_checked
 from tests.conftest import ROOT, SessionReports
@@ -410,11 +411,19 @@ WIDE_CHARTS = """() => [...document.querySelectorAll('.jp-OutputArea .js-plotly-
 
 
 def _page_equals_kernel(page, notebook: str) -> dict:
-    """Wait until the page's growth chart equals the kernel's figure; return it."""
-    kernel = json.loads(page.evaluate(KERNEL_PRINT, [notebook, KERNEL_GROWTH]))
-    page.wait_for_function(f"expected => ({PAGE_GROWTH})() === JSON.stringify(expected)",
-                           arg=kernel, timeout=DRAW_TIMEOUT)
-    return kernel
+    """Wait until the page's growth chart equals the kernel's figure; return it. The kernel
+    is read again until they agree: a read can land while changes the page already sent
+    are still queued in the kernel (a state, polled; the page's side is waited for)."""
+    def agreed() -> dict | None:
+        kernel = json.loads(page.evaluate(KERNEL_PRINT, [notebook, KERNEL_GROWTH]))
+        try:
+            page.wait_for_function(f"expected => ({PAGE_GROWTH})() === "
+                                   "JSON.stringify(expected)", arg=kernel, timeout=5_000)
+        except PlaywrightTimeout:
+            return None
+        return kernel
+
+    return _wait_until(agreed, DRAW_TIMEOUT / 1000, "the page's chart to equal the kernel's")
 
 
 def _set_places(page, names: list[str]) -> None:

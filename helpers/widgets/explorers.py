@@ -589,8 +589,8 @@ class PressureExplorer(Explorer):
         self.weight_sliders = {
             k: w.FloatSlider(value=v, min=0, max=max(20.0, *start_weights.values()), step=0.5,
                              description=atlas.label("events", "event_type", k),
-                             continuous_update=False, style={"description_width": "170px"},
-                             layout=w.Layout(width="100%", max_width="460px"))
+                             continuous_update=False, style={"description_width": "200px"},
+                             layout=w.Layout(width="480px", max_width="100%"))
             for k, v in sorted(start_weights.items(), key=lambda kv: -kv[1])}
         for key, slider in self.weight_sliders.items():
             c[f"weight:{key}"] = slider
