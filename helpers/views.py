@@ -195,7 +195,7 @@ def growth(atlas: Atlas, region: str = ALL, countries: Sequence[str] | None = No
                          "change_pct", "claim_type_label", "source_publisher", "source_title"),
                 f"{formatting.plural(len(rows), 'figure')} for {_places(n)} from "
                 f"{sel.params['start']} to {sel.params['end']}; the table lists the latest "
-                f"figure per place, metric and source type.{menu}")
+                f"figure per place and metric.{menu}")
 
     return _view(atlas, "growth", "growth", dict(
         region=region, countries=countries, metric=metric, start=start, end=end,
