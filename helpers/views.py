@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from helpers import figures, formatting, metrics, selections, tables
+from helpers import captions, figures, formatting, metrics, selections, tables
 from helpers.atlas import Atlas
 from helpers.export import csv_text
 from helpers.plotly_assets import geo_assets_js
@@ -134,20 +134,35 @@ class StaticView:
                              f'{html.escape(name)}">CSV of the {len(rows)} rows behind '
                              f'this chart</a>')
 
+    @property
+    def captions(self) -> list[str]:
+        """One sentence per figure: what it shows, its largest value and the period."""
+        return captions.caption(self.selection)
+
+    def _chart_html(self, fig: go.Figure, div_id: str, caption: str) -> str:
+        """A figure with its caption: visible, and the accessible name of the chart."""
+        text = html.escape(caption)
+        return (f"<figure class='atlas-chart'><div role='img' aria-label='{text}'>"
+                f"{figure_html(fig, div_id)}</div>"
+                f"<figcaption class='atlas-caption'>{text}</figcaption></figure>")
+
     def to_html(self) -> str:
-        """The figures, the summary, the table and the CSV link as one HTML block."""
+        """The figures with their captions, the summary, the table and the CSV link as one
+        HTML block."""
         table = tables.frame_to_html_table(self.table, self.columns, formats=self.formats)
+        texts = self.captions
         summary = (f"<p class='atlas-summary'>{html.escape(self.summary)}</p>"
-                   if self.summary else "")
-        charts = "".join(figure_html(fig, f"fig-{self.name}" + (f"-{i}" if i else ""))
-                         for i, fig in enumerate(self.figures))
+                   if self.summary and self.summary not in texts else "")
+        charts = "".join(self._chart_html(fig, f"fig-{self.name}" + (f"-{i}" if i else ""), text)
+                         for i, (fig, text) in enumerate(zip(self.figures, texts, strict=True)))
         return (f"<section class='atlas-view' id='view-{self.name}'>{charts}{summary}"
                 f"<details class='atlas-data'><summary>Data behind this chart</summary>"
                 f"{table}</details>{self.csv_link}</section>")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {"text/html": self.to_html(), PLOTLY_MIME: json.loads(pio.to_json(self.figure)),
-                "text/plain": f"<{self.name}: {len(self.data)} rows>"}
+                "text/plain": "\n".join([f"<{self.name}: {len(self.data)} rows>",
+                                          *self.captions])}
 
 
 Summary = Callable[[Selection], tuple[pd.DataFrame, Sequence[str], str]]

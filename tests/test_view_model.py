@@ -24,7 +24,7 @@ LAYERS = {
     "schema": 2, "dictionary": 2, "tables": 2, "notebooks": 2,
     "checks": 3, "atlas": 3,
     "parameters": 4, "selections": 4,
-    "figures": 5,
+    "figures": 5, "captions": 5,
     "widgets": 6, "report": 6,
     "views": 7,
     "__main__": 8,
