@@ -488,11 +488,12 @@ AGREE_TOLERANCE = 0.05
 """Linked amounts within 5 % of each other (after conversion) agree."""
 
 
-def commitment_groups(frame: pd.DataFrame, id_column: str = "fact_id") -> pd.Series:
-    """The root id of each row: itself, or the row its ``same_commitment_as`` chain reaches."""
+def commitment_groups(frame: pd.DataFrame, id_column: str = "fact_id",
+                      link_column: str = "same_commitment_as") -> pd.Series:
+    """The root id of each row: itself, or the row its ``link_column`` chain reaches
+    (``same_commitment_as`` for figures, ``same_event_as`` for events)."""
     ids = frame[id_column].astype(str)
-    parent = dict(zip(ids, frame["same_commitment_as"].astype("string").fillna(""),
-                      strict=True))
+    parent = dict(zip(ids, frame[link_column].astype("string").fillna(""), strict=True))
 
     def root(fid: str) -> str:
         seen = {fid}
@@ -558,6 +559,32 @@ def investment_totals(investments: pd.DataFrame) -> pd.DataFrame:
         "disagree": grouped["disagree"].any(),
     }).rename_axis(key).reset_index()
     return out.sort_values(["total_usd", key], ascending=[False, True]).reset_index(drop=True)
+
+
+def fines_counted_once(events: pd.DataFrame) -> pd.DataFrame:
+    """Fines (event types whose pressure scales with the amount), one row per fine: the
+    event that the others name in ``same_event_as``, with ``sources`` (rows behind it),
+    ``publishers``, ``value_low``/``value_high`` (the USD range of the rows' amounts) and
+    ``disagree`` (the rows give different amounts). Largest first; no amount last."""
+    fines = events[events["amount_scaled"].fillna(False).astype(bool)]
+    if fines.empty:
+        return fines.assign(sources=0, publishers="", value_low=np.nan, value_high=np.nan,
+                            disagree=False)
+    root = commitment_groups(fines, "event_id", "same_event_as")
+    grouped = fines.groupby(root, sort=False)
+    stats = pd.DataFrame({
+        "sources": grouped.size(),
+        "publishers": grouped["source_publisher"].agg(
+            lambda s: "; ".join(dict.fromkeys(s.dropna().astype(str)))),
+        "value_low": grouped["amount_usd"].min(),
+        "value_high": grouped["amount_usd"].max(),
+    })
+    ids = fines["event_id"].astype(str)
+    heads = fines[ids == root]
+    out = heads.set_index(ids[ids == root]).join(stats)
+    out["disagree"] = (out["value_low"] != out["value_high"]) & out["value_low"].notna()
+    return out.reset_index(drop=True).sort_values(
+        ["amount_usd", "date"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- pressure index

@@ -25,13 +25,13 @@ from typing import Any
 
 import nbformat
 
-from helpers import checks
+from helpers import checks, profiles
 from helpers.atlas import Atlas
 from helpers.data import DataValidationError, read_package
 from helpers.kernels import quiet_kernel_manager
+from helpers.pages import Scripts, nav, shell
 from helpers.parameters import ParameterError, check_parameters
 from helpers.paths import NOTEBOOKS_DIR, REPORTS_DIR, SETS_DIR
-from helpers.plotly_assets import geo_assets_js
 
 
 class ReportBuildError(RuntimeError):
@@ -87,58 +87,6 @@ def set_slug(params: Mapping[str, Any]) -> str:
     return readable if simple and len(readable) < 60 else f"{readable}-{digest[:6]}"
 
 
-# ---------------------------------------------------------------- page shell
-
-CSS = """
-body{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2933;margin:0;
-background:#f7f9fb;line-height:1.5}
-header.atlas-nav{background:#111827;color:#fff;padding:.6em 1.5em;display:flex;gap:1.2em;
-flex-wrap:wrap;align-items:center;font-size:14px}
-header.atlas-nav a{color:#cbd5e1;text-decoration:none}header.atlas-nav a.current{color:#fff;
-font-weight:600}main{max-width:1180px;margin:0 auto;padding:1em 1.5em 3em;background:#fff}
-h1{font-size:1.9em;margin-top:.6em}h2{margin-top:1.6em;border-bottom:1px solid #e5e9f0}
-table{border-collapse:collapse;font-size:12.5px;margin:.5em 0}th,td{border:1px solid #e5e9f0;
-padding:3px 6px;text-align:left;vertical-align:top}th{background:#f1f5f9}
-.atlas-view{margin:1em 0 2em}.atlas-summary{color:#52606d;font-size:14px}
-details.atlas-data summary{cursor:pointer;color:#2f6db5}.atlas-csv{font-size:13px}
-.atlas-sources li{font-size:13px;margin:.2em 0}.atlas-quality{color:#7b8794}
-pre{background:#f1f5f9;padding:.5em;overflow:auto;font-size:12.5px}
-footer{color:#7b8794;font-size:12px;text-align:center;padding:1em}
-a.anchor-link{visibility:hidden;margin-left:.3em;text-decoration:none;color:#9aa5b1}
-h1:hover a.anchor-link,h2:hover a.anchor-link,h3:hover a.anchor-link{visibility:visible}
-.jp-OutputArea-output,.jp-RenderedHTMLCommon{overflow-x:auto}
-"""
-
-
-def _plotlyjs() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-def _shell(title: str, body: str, nav: str, footer: str, needs_geo: bool,
-           with_plotly: bool = True) -> str:
-    scripts = ""
-    if with_plotly:
-        scripts += f"<script>{_plotlyjs()}</script>\n"
-    if needs_geo:
-        scripts += f"<script>{geo_assets_js()}</script>\n"
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n{scripts}</head>\n"
-        f"<body>\n{nav}\n<main>\n{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n")
-
-
-def _nav(pages: list[tuple[str, str]], current: str | None) -> str:
-    links = ['<a href="index.html"' + (' class="current"' if current is None else "")
-             + ">TikTok Growth Atlas</a>"]
-    for filename, title in pages:
-        cls = ' class="current"' if filename == current else ""
-        links.append(f'<a href="{html.escape(filename)}"{cls}>{html.escape(title)}</a>')
-    return '<header class="atlas-nav">' + "".join(links) + "</header>"
-
-
 # ---------------------------------------------------------------- notebooks
 
 
@@ -192,35 +140,53 @@ def _render_page(nb: nbformat.NotebookNode, page: Page, pages: list[tuple[str, s
                  footer: str) -> str:
     body = _to_html_body(nb)
     needs_geo = '"geo"' in body or "choropleth" in body
-    return _shell(f"{page.title} · TikTok Growth Atlas", body, _nav(pages, page.filename),
-                  footer, needs_geo)
+    return shell(f"{page.title} · TikTok Growth Atlas", body, nav(pages, page.filename),
+                 footer, Scripts(plotly="inline", geo="inline" if needs_geo else "none"))
 
 
 def _index(pages: list[Page], atlas: Atlas, params: Mapping[str, Any], version: str,
-           sets: list[str], nav: list[tuple[str, str]], footer: str) -> str:
+           sets: list[str], links: list[tuple[str, str]], footer: str) -> str:
     items = "".join(
         f"<li><a href=\"{html.escape(p.filename)}\"><strong>{html.escape(p.title)}</strong></a>"
         f"<br><span class='atlas-summary'>{html.escape(p.intro)}</span></li>" for p in pages)
     param_text = (", ".join(f"{html.escape(k)} = {html.escape(repr(v))}"
-                            for k, v in sorted(params.items())) or "defaults (all regions)")
+                            for k, v in sorted(params.items())))
+    chosen = (f"These pages were built for {param_text}." if params else
+              "These pages open on the default selections; the menus and sliders in each chart "
+              "change them.")
     set_links = "".join(f'<li><a href="{SETS_DIR}/{html.escape(s)}/index.html">'
                         f"{html.escape(s)}</a></li>" for s in sets)
     sets_html = (f"<h2>Other report sets</h2><ul>{set_links}</ul>" if sets else "")
+    france = profiles.place_href()("FRA", "")
+    questions = (
+        "<h2>Start with a question</h2><ul>"
+        f"<li>How many TikTok users does a country have, and who says so? Open its profile "
+        f"from the <a href='{profiles.PLACES_DIR}/index.html'>list of places</a> (for "
+        f"example <a href='{html.escape(france)}'>France</a>).</li>"
+        f"<li>Which countries banned TikTok outright, and when? <a href='{profiles.GLANCE}"
+        "#restrictions'>Nationwide bans and blocks</a>, at a glance.</li>"
+        f"<li>Which fines were the largest? <a href='{profiles.GLANCE}#fines'>The largest "
+        "fines</a>, in US dollars.</li>"
+        "<li>How did the US saga unfold from 2020 to 2026? <a href='04-autumn-2020.html'>"
+        "Autumn 2020: the ban that did not happen</a>.</li></ul>"
+        if any(p.filename == "04-autumn-2020.html" for p in pages) else "")
     body = (
-        "<h1>TikTok Growth Atlas: reports</h1>"
+        "<h1>TikTok Growth Atlas</h1>"
         "<p>TikTok's global expansion and the regulatory pressure on it since 2018, in sourced "
-        "numbers. Each page is an executed notebook: charts are interactive (hover for "
-        "citations, use the menus and sliders), every chart has its data table and CSV, and "
-        "each page ends with its sources.</p>"
+        "numbers. Charts are interactive: hover a mark for its source, use the menus and "
+        "sliders; every chart has its data table and CSV, and every page ends with its "
+        "sources.</p>"
         f"<p><strong>Data as of {atlas.as_of:%d %B %Y}</strong> · data package version "
         f"{html.escape(version)} · {len(atlas.users)} user figures, "
         f"{len(atlas.workforce)} workforce figures, {len(atlas.investments)} investments, "
-        f"{len(atlas.events)} events, {len(atlas.sources)} sources · parameters: "
-        f"{param_text}</p><ol>{items}</ol>{sets_html}"
-        "<p>The data: <code>tiktok_data/</code> (CC BY 4.0). Build these pages with "
-        "<code>make report</code>.</p>")
-    return _shell("TikTok Growth Atlas", body, _nav(nav, None), footer, needs_geo=False,
-                  with_plotly=False)
+        f"{len(atlas.events)} events, {len(atlas.sources)} sources. {chosen}</p>"
+        f"{questions}<h2>The chapters</h2><ol>{items}</ol>"
+        f"<p><a href='{profiles.GLANCE}'>At a glance</a>: restrictions, the largest fines and "
+        f"the latest users per country. <a href='{profiles.PLACES_DIR}/index.html'>Places</a>:"
+        " one profile per place with data.</p>"
+        f"{sets_html}<p>The data: <code>tiktok_data/</code> (CC BY 4.0).</p>")
+    return shell("TikTok Growth Atlas", body, nav(links, "index.html"), footer,
+                 Scripts(plotly="none"))
 
 
 # ---------------------------------------------------------------- build
@@ -258,12 +224,14 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
         for folder in (work, scratch):
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-        nav: list[tuple[str, str]] = []
+        links: list[tuple[str, str]] = []
         meta = []
         for path in paths:
             title, intro = _title_and_intro(nbformat.read(path, as_version=4))
             meta.append((path, title, intro))
-            nav.append((f"{path.stem}.html", title))
+            links.append((f"{path.stem}.html", title))
+        links += [(profiles.GLANCE, "At a glance"), (f"{profiles.PLACES_DIR}/index.html",
+                                                    "Places")]
         footer = (f"TikTok Growth Atlas · data as of {atlas.as_of:%Y-%m-%d} · data package "
                   f"{html.escape(version)} · built offline, no request leaves your machine")
 
@@ -272,19 +240,26 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
             t0 = time.perf_counter()
             nb = _execute(path, scratch, params, data_dir, work / "data" / path.stem)
             page = Page(path.stem, title, intro, f"{path.stem}.html", 0.0)
-            (work / page.filename).write_text(_render_page(nb, page, nav, footer),
+            (work / page.filename).write_text(_render_page(nb, page, links, footer),
                                               encoding="utf-8")
             seconds = time.perf_counter() - t0
             progress(f"[{index + 1}/{len(paths)}] {path.stem} ... {seconds:.1f} s")
             return Page(path.stem, title, intro, page.filename, seconds)
 
         workers = workers or min(len(paths), max(1, (os.cpu_count() or 1)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=workers + 1) as pool:
+            # the kernels run in their own processes: the profiles are written meanwhile
+            t0 = time.perf_counter()
+            place_pages = pool.submit(profiles.write_place_pages, atlas, work, links, footer,
+                                      None)
             pages = list(pool.map(run, enumerate(meta)))
+            n_places = place_pages.result()
+        progress(f"{n_places} place profiles and the at-a-glance page ... "
+                 f"{time.perf_counter() - t0:.1f} s")
         old_sets = sorted(p.name for p in (out_dir / SETS_DIR).iterdir()) if (
             out_dir / SETS_DIR).is_dir() else []
         (work / "index.html").write_text(
-            _index(pages, atlas, params, version, old_sets, nav, footer), encoding="utf-8")
+            _index(pages, atlas, params, version, old_sets, links, footer), encoding="utf-8")
         _swap(work, out_dir, keep=SETS_DIR)
     except OSError as exc:  # a full disk, a file-size limit, a folder that vanished
         shutil.rmtree(work, ignore_errors=True)

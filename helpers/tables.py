@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,11 @@ from helpers.export import csv_text
 from helpers.formatting import cell_text
 
 TABLE_ROWS = 60
+DATE_COLUMNS = frozenset({"date", "from", "start_date", "end_date", "since", "until"})
+"""Columns of dates: never broken over two lines."""
 
 HEADINGS = {"geo_name": "place", "geo": "code", "source_publisher": "publisher",
+            "figures": "figures in profile",
             "source_title": "source", "share_pct": "share of population",
             "amount_usd": "USD", "total_usd": "total (USD)", "cagr_pct": "growth per year",
             "change_pct": "change", "value_low": "lowest", "value_high": "highest",
@@ -29,35 +32,61 @@ def heading(column: str) -> str:
     return HEADINGS.get(column, column.removesuffix("_label").replace("_", " "))
 
 
+PlaceHref = Callable[[str, str], "str | None"]
+"""The address of a place's profile from its code and subdivision ("" for none), or None."""
+
+
 def _cell(column: str, value: object, url: object,
-          formats: Mapping[str, str] | None) -> str:
+          formats: Mapping[str, str] | None, place: str | None = None) -> str:
     text = cell_text(column, value, formats)
     if column == "source_title" and isinstance(url, str) and text:
         return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener">'
                 f"{html.escape(text)}</a>")
+    if place and text:
+        return f'<a href="{html.escape(place)}">{html.escape(text)}</a>'
     return html.escape(text)
 
 
+def _place_hrefs(shown: pd.DataFrame, column: str,
+                 place_href: PlaceHref | None) -> list[str | None]:
+    """Per row, the profile address for a place-name cell of ``column`` (else None)."""
+    none: list[str | None] = [None] * len(shown)
+    if place_href is None or "geo" not in shown or column not in ("geo_name", "subdivision",
+                                                                  "name"):
+        return none
+    geos = shown["geo"].astype(str).tolist()
+    if column == "subdivision":
+        subs = shown[column].astype("string").fillna("").tolist()
+        return [place_href(g, s) if s else None for g, s in zip(geos, subs, strict=True)]
+    return [place_href(g, "") for g in geos]
+
+
 def frame_to_html_table(frame: pd.DataFrame, columns: Sequence[str], limit: int = TABLE_ROWS,
-                        formats: Mapping[str, str] | None = None) -> str:
+                        formats: Mapping[str, str] | None = None,
+                        place_href: PlaceHref | None = None,
+                        max_height: int | None = 320) -> str:
     """An escaped HTML table of the first ``limit`` rows: numbers formatted for reading
-    (``helpers.formatting``), source titles linked; it scrolls inside its own box."""
+    (``helpers.formatting``), source titles linked, place names linked to their profiles
+    (with ``place_href``); it scrolls inside its own box."""
     columns = [c for c in columns if c in frame.columns]
     shown = frame.head(limit)
     numeric = {c for c in columns if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])}
-    cls = {c: ' class="num"' if c in numeric else "" for c in columns}
+    cls = {c: ' class="num"' if c in numeric else ' class="date"' if c in DATE_COLUMNS
+           else "" for c in columns}
     head = "".join(f"<th{cls[c]}>{html.escape(heading(c))}</th>" for c in columns)
     urls = (shown["source_url"].tolist() if "source_url" in shown else [None] * len(shown))
     values = [shown[c].astype(object).tolist() for c in columns]
+    places = [_place_hrefs(shown, c, place_href) for c in columns]
     body = "".join(
         "<tr>" + "".join(
-            f"<td{cls[c]}>{_cell(c, v[i], urls[i], formats)}</td>"
-            for c, v in zip(columns, values, strict=True)) + "</tr>"
+            f"<td{cls[c]}>{_cell(c, v[i], urls[i], formats, p[i])}</td>"
+            for c, v, p in zip(columns, values, places, strict=True)) + "</tr>"
         for i in range(len(shown)))
     more = (f"<p class='atlas-more'>Showing {limit} of {len(frame)} rows; the CSV has all of "
             "them.</p>" if len(frame) > limit else "")
-    return ("<div class='atlas-table' style='max-height:320px;overflow:auto;max-width:100%'>"
+    height = f"max-height:{max_height}px;" if max_height else ""
+    return (f"<div class='atlas-table' style='{height}overflow:auto;max-width:100%'>"
             "<table style='border-collapse:collapse;font-size:12px'>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}")
 

@@ -21,13 +21,14 @@ HELPERS = ROOT / "helpers"
 LAYERS = {
     "paths": 0,
     "data": 1, "metrics": 1, "formatting": 1, "export": 1, "kernels": 1, "plotly_assets": 1,
-    "schema": 2, "dictionary": 2, "tables": 2, "notebooks": 2,
+    "schema": 2, "dictionary": 2, "tables": 2, "notebooks": 2, "pages": 2,
     "checks": 3, "atlas": 3,
     "parameters": 4, "selections": 4,
-    "figures": 5, "captions": 5,
-    "widgets": 6, "report": 6,
-    "views": 7,
-    "__main__": 8,
+    "figures": 5, "places": 5, "captions": 5,
+    "widgets": 6, "profiles": 6,
+    "report": 7,
+    "views": 8,
+    "__main__": 9,
 }
 """data -> metrics -> figures -> widgets / report -> views: a module imports only modules of a
 lower layer (or of its own subpackage). ``__init__`` is exempt (lazy re-exports)."""
