@@ -6,12 +6,12 @@ sharing one plotly.js file in ``assets/``), the list of places (``places/index.h
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from helpers import figures, formatting, places, tables
+from helpers import captions, figures, formatting, places, tables
 from helpers.atlas import Atlas
 from helpers.pages import Scripts, figure_html, nav, plotlyjs, shell
 from helpers.places import Place, Profile
@@ -91,9 +91,9 @@ def lead(profile: Profile) -> str:
         top = mau.sort_values("date", ascending=False).iloc[0]
         parts.append(
             f"The latest TikTok user figure for {name} is {formatting.number(top['value'])} "
-            f"{top['metric_label']} ({top['claim_type_label']}, {top['publishers']}, "
-            f"{formatting.day(top['date'], str(top['date_precision']))}); the profile holds "
-            f"{formatting.plural(len(profile.users), 'user figure')}.")
+            f"{top['metric_label']}, a {top['claim_type_label']} from {top['publishers']} "
+            f"({formatting.day(top['date'], str(top['date_precision']))}). "
+            f"{_reports(profile)}")
     else:
         parts.append(f"The atlas has no TikTok user figure for {name}.")
     counts = [_count(len(profile.episodes), "restriction that took effect",
@@ -103,6 +103,17 @@ def lead(profile: Profile) -> str:
               _count(len(profile.workforce), "workforce figure")]
     parts.append("It has " + ", ".join(counts[:-1]) + f" and {counts[-1]}.")
     return " ".join(parts)
+
+
+def _reports(profile: Profile) -> str:
+    """'6 reports give 5 different figures.' (one figure from several publishers is one)."""
+    reports = int(profile.users["publishers"].str.count("; ").sum()) + len(profile.users)
+    if reports == 1:
+        return "It is the only one in the atlas."
+    if reports == len(profile.users):
+        return f"{formatting.plural(reports, 'report')} in all, each a different figure."
+    return (f"{formatting.plural(reports, 'report')} give "
+            f"{formatting.plural(len(profile.users), 'different figure')}.")
 
 
 def _count(n: int, word: str, words: str | None = None) -> str:
@@ -115,20 +126,19 @@ def _section(title: str, body: str, empty: str, rows: int) -> str:
                                                "</p>")
 
 
-def _claims_chart(profile: Profile, caption: Callable[[object], list[str]] | None) -> str:
+def _claims_chart(profile: Profile) -> str:
     sel = profile.claims
     if sel is None or sel.is_empty:
         return ""
     fig = figures.charts(sel, static=True)[0]
-    text = (caption(sel) or [""])[0] if caption else ""
+    text = captions.caption(sel)[0]
     div = figure_html(fig, f"fig-users-{profile.place.slug}")
     return (f"<figure class='atlas-chart'><div role='img' aria-label=\"{html.escape(text)}\">"
             f"{div}</div><figcaption class='atlas-caption'>{html.escape(text)}</figcaption>"
             "</figure>")
 
 
-def profile_body(atlas: Atlas, profile: Profile, href: tables.PlaceHref,
-                 caption: Callable[[object], list[str]] | None = None) -> str:
+def profile_body(atlas: Atlas, profile: Profile, href: tables.PlaceHref) -> str:
     """The HTML of one place's page (inside <main>)."""
     place = profile.place
     name = html.escape(place.title)
@@ -144,8 +154,8 @@ def profile_body(atlas: Atlas, profile: Profile, href: tables.PlaceHref,
         + (f"<h2>Users over time, by source and definition</h2>"
            f"<p class='atlas-summary'>Each marker is one figure; a line joins figures of one "
            f"definition from one kind of source only. Hover a marker for its source.</p>"
-           f"{_claims_chart(profile, caption)}" if profile.claims is not None else "")
-        + (f"<h3>Every user figure ({len(profile.users)})</h3>"
+           f"{_claims_chart(profile)}" if profile.claims is not None else "")
+        + (f"<h3>Every figure, with all who report it ({len(profile.users)})</h3>"
            + _table(profile.users, USER_COLUMNS, href) if len(profile.users) else ""))
     body = [
         head, users,
@@ -240,8 +250,8 @@ def glance_body(atlas: Atlas, href: tables.PlaceHref) -> str:
 # ---------------------------------------------------------------- writing the pages
 
 
-def write_place_pages(atlas: Atlas, out: Path, links: Sequence[tuple[str, str]], footer: str,
-                      caption: Callable[[object], list[str]] | None = None) -> int:
+def write_place_pages(atlas: Atlas, out: Path, links: Sequence[tuple[str, str]],
+                      footer: str) -> int:
     """Write ``glance.html``, ``places/index.html``, one profile per place and the shared
     ``assets/plotly.min.js`` into ``out``; returns the number of profiles."""
     all_places = places.places_with_data(atlas)
@@ -263,6 +273,6 @@ def write_place_pages(atlas: Atlas, out: Path, links: Sequence[tuple[str, str]],
                           else "none")
         (out / PLACES_DIR / f"{place.slug}.html").write_text(
             shell(f"{place.title} · TikTok Growth Atlas",
-                  profile_body(atlas, prof, inner, caption),
+                  profile_body(atlas, prof, inner),
                   nav(links, None, prefix="../"), footer, scripts), encoding="utf-8")
     return len(all_places)

@@ -250,8 +250,7 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
         with ThreadPoolExecutor(max_workers=workers + 1) as pool:
             # the kernels run in their own processes: the profiles are written meanwhile
             t0 = time.perf_counter()
-            place_pages = pool.submit(profiles.write_place_pages, atlas, work, links, footer,
-                                      None)
+            place_pages = pool.submit(profiles.write_place_pages, atlas, work, links, footer)
             pages = list(pool.map(run, enumerate(meta)))
             n_places = place_pages.result()
         progress(f"{n_places} place profiles and the at-a-glance page ... "

@@ -19,9 +19,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from helpers import captions, figures, formatting, metrics, selections, tables
+from helpers import captions, figures, formatting, metrics, profiles, selections, tables
 from helpers.atlas import Atlas
 from helpers.export import csv_text
+from helpers.pages import figure_html
 from helpers.plotly_assets import geo_assets_js
 from helpers.selections import ALL, Selection
 from helpers.tables import HtmlBlock, MarkdownBlock
@@ -80,12 +81,6 @@ def _cite(frame: pd.DataFrame) -> None:
     if "source_id" in frame:
         for sid in frame["source_id"].dropna().astype(str):
             _CITED.setdefault(sid, None)
-
-
-def figure_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as a <div> and script, without plotly.js (the page loads it once)."""
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       auto_play=False, config={"displaylogo": False, "responsive": True})
 
 
 def export_report(notebook: str, params: Mapping[str, Any]) -> Path:
@@ -149,7 +144,8 @@ class StaticView:
     def to_html(self) -> str:
         """The figures with their captions, the summary, the table and the CSV link as one
         HTML block."""
-        table = tables.frame_to_html_table(self.table, self.columns, formats=self.formats)
+        table = tables.frame_to_html_table(self.table, self.columns, formats=self.formats,
+                                           place_href=place_href())
         texts = self.captions
         summary = (f"<p class='atlas-summary'>{html.escape(self.summary)}</p>"
                    if self.summary and self.summary not in texts else "")
@@ -412,8 +408,14 @@ def fact_table(frame: pd.DataFrame, columns: Sequence[str], cite: bool = True,
     for the page's end)."""
     if cite:
         _cite(frame)
-    return HtmlBlock(tables.frame_to_html_table(frame, columns, limit=200, formats=formats),
+    return HtmlBlock(tables.frame_to_html_table(frame, columns, limit=200, formats=formats,
+                                                place_href=place_href()),
                      tables.plain_table(frame, columns, formats))
+
+
+def place_href() -> tables.PlaceHref | None:
+    """Links from place names to their profiles on report pages (none in JupyterLab)."""
+    return profiles.place_href() if SETTINGS.report_mode else None
 
 
 def sources_section(atlas: Atlas) -> HtmlBlock:

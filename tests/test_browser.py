@@ -126,6 +126,115 @@ def test_reports_render_offline_in_chromium(browser, reports: Path) -> None:
     context.close()
 
 
+# Per chart: its caption and accessible name, and the boxes that must not overlap: the legend
+# and the menus over the plot area; legend, menus, sliders, colour bars and the modebar over
+# each other (the buttons of one menu are one control).
+LAYOUT = """() => {
+  const box = el => { const r = el.getBoundingClientRect();
+                      return {x: r.left, y: r.top, w: r.width, h: r.height}; };
+  const hit = (a, b) => a.w > 0 && a.h > 0 && b.w > 0 && b.h > 0 && a.x < b.x + b.w - 1
+    && b.x < a.x + a.w - 1 && a.y < b.y + b.h - 1 && b.y < a.y + a.h - 1;
+  const charts = [];
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const plots = [...gd.querySelectorAll('rect.nsewdrag, g.geo .bglayer rect')].map(box);
+    const controls = [];
+    const legend = gd.querySelector('g.legend');
+    if (legend) controls.push(['legend', box(legend.querySelector('rect.bg') || legend)]);
+    gd.querySelectorAll('g.updatemenu-container > g').forEach((m, i) => {
+      const head = m.querySelector('g.updatemenu-header-group');
+      const buttons = [...m.querySelectorAll('g.updatemenu-button')];
+      (head ? [head] : buttons).forEach(e => controls.push(['menu ' + i, box(e)]));
+    });
+    gd.querySelectorAll('g.slider-group').forEach(e => controls.push(['slider', box(e)]));
+    gd.querySelectorAll('g.colorbar').forEach(e => controls.push(['colour bar', box(e)]));
+    gd.querySelectorAll('.modebar').forEach(e => controls.push(['modebar', box(e)]));
+    const problems = [];
+    for (const [name, c] of controls) {
+      if (name === 'modebar' || name === 'colour bar') continue;
+      if (plots.some(p => hit(c, p))) problems.push(name + ' over the plot');
+    }
+    for (let i = 0; i < controls.length; i++) for (let j = i + 1; j < controls.length; j++)
+      if (controls[i][0] !== controls[j][0] && hit(controls[i][1], controls[j][1]))
+        problems.push(controls[i][0] + ' over ' + controls[j][0]);
+    const figure = gd.closest('figure');
+    const caption = figure?.querySelector('figcaption')?.textContent.trim() || '';
+    const named = gd.closest('[role=img]')?.getAttribute('aria-label') || '';
+    const within = box(gd).x >= -1 && box(gd).x + box(gd).w <= window.innerWidth + 1;
+    charts.push({id: gd.id, caption, named, within, problems, plots: plots.length,
+                 width: box(gd).w, geo: [...gd.querySelectorAll('g.geo .bglayer rect')]
+                   .map(e => box(e).w)});
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, charts};
+}"""
+VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
+SHOTS = {  # docs/<name>.png of an element (None: the screen), made by the layout test
+    ("desktop", "01-global-growth.html"): ("report-growth", "#view-growth"),
+    ("phone", "01-global-growth.html"): ("report-growth-phone", "#view-growth"),
+    ("desktop", "places/fra.html"): ("profile-france", None),
+    ("phone", "places/fra.html"): ("profile-france-phone", "figure.atlas-chart"),
+    ("desktop", "glance.html"): ("at-a-glance", None),
+    ("phone", "03-regulatory-pressure.html"): ("report-timeline-phone",
+                                              "#view-timeline-regulatory"),
+}
+
+
+def _layout_pages(reports: Path) -> list[Path]:
+    """Every chapter page, the index, the glance page, the list of places and some profiles
+    (a country with a chart, the United States, a state, a place without users)."""
+    chosen = ["places/index.html", "places/fra.html", "places/usa.html",
+              "places/usa-montana.html", "places/sgp.html", "places/euu.html"]
+    return sorted(reports.glob("*.html")) + [reports / name for name in chosen]
+
+
+@pytest.mark.parametrize("screen", list(VIEWPORTS))
+def test_pages_read_well_on_desktop_and_phone(browser, reports: Path, screen: str,
+                                              tmp_path: Path) -> None:
+    """No console error or request off the machine; no page wider than the screen (tables
+    scroll in their own box); every chart fits the screen, has a caption that is also its
+    accessible name, and no legend, menu, slider or modebar covers the plot or another."""
+    context = browser.new_context(viewport=VIEWPORTS[screen])
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url)
+            if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
+    found: dict[str, list] = {}
+    width = VIEWPORTS[screen]["width"]
+    for html_file in _layout_pages(reports):
+        name = str(html_file.relative_to(reports))
+        page.goto(html_file.as_uri())
+        page.wait_for_load_state("load")
+        if page.locator(".js-plotly-plot").count():
+            _wait_drawn(page, "main")
+        layout = page.evaluate(LAYOUT)
+        if layout["scrollWidth"] > width:
+            found.setdefault(name, []).append(f"page {layout['scrollWidth']} px wide")
+        for chart in layout["charts"]:
+            issues = list(chart["problems"])
+            if not chart["caption"] or chart["named"] != chart["caption"]:
+                issues.append("no caption as its accessible name")
+            if not chart["within"]:
+                issues.append(f"{chart['width']:.0f} px chart off the screen")
+            if chart["geo"] and max(chart["geo"]) < 0.9 * chart["width"] - 80:
+                issues.append(f"map {max(chart['geo']):.0f} px of {chart['width']:.0f}")
+            if issues:
+                found.setdefault(f"{name} {chart['id']}", []).extend(issues)
+        if (screen, name) in SHOTS:
+            shot, selector = SHOTS[screen, name]
+            target = (ROOT / "docs" if os.environ.get("ATLAS_UPDATE_SCREENSHOT")
+                      else tmp_path) / f"{shot}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            where = page.locator(selector).first if selector else page
+            where.screenshot(path=str(target), animations="disabled")
+            assert target.stat().st_size > 10_000, shot
+    context.close()
+    assert found == {}
+    assert errors == []
+    assert requests == []
+
+
 def test_in_page_dropdown_changes_a_chart(browser, reports: Path, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto((reports / "01-global-growth.html").as_uri())

@@ -122,7 +122,9 @@ def test_the_profile_of_france_lists_its_four_figures_with_their_publishers(buil
         for publisher in publishers:
             assert any(publisher in r for r in found), (value, publisher)
     text = _text(built / "places" / "fra.html")
-    assert "The latest TikTok user figure for France is 27.8 M monthly active users" in text
+    assert ("The latest TikTok user figure for France is 27.8 M monthly active users, a "
+            "company claim from Generation-NT (Sep 2025). 6 reports give 5 different "
+            "figures.") in text
 
 
 def test_the_restrictions_table_lists_india_from_29_june_2020(built: Path) -> None:
