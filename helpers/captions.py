@@ -53,6 +53,12 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
+def whose(name: str, value: str) -> str:
+    """'India's 200 M'; for a name that ends in an explanation, '13.3 bn for Europe (as TikTok
+    defines it, usually with the UK)'."""
+    return f"{value} for {the(name)}" if name.endswith(")") else f"{possessive(name)} {value}"
+
+
 def listing(names: Sequence[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     names = list(names)
@@ -85,7 +91,9 @@ def _when(row: pd.Series) -> str:
 
 
 def _period(sel: Selection) -> str:
-    return f"{sel.params['start']}–{sel.params['end']}"
+    """'2018–2026', or '2020' for one year."""
+    start, end = sel.params["start"], sel.params["end"]
+    return str(start) if start == end else f"{start}–{end}"
 
 
 def _what(row: pd.Series, with_metric: bool) -> str:
@@ -135,8 +143,9 @@ def growth(sel: Selection) -> list[str]:
         y, f"TikTok {label}")
     top = _largest(rows, y)
     return [f"{what} in {places(_drawn(rows, p['countries']), p['region'])}, {_period(sel)}: "
-            f"the largest {NOUNS.get(y, 'figure')} is {possessive(top['_name'])} "
-            f"{_fmt(y)(top[y])}{_what(top, p['metric'] == ALL)}{_claim(top)}."]
+            f"the largest {NOUNS.get(y, 'figure')} is "
+            f"{whose(top['_name'], _fmt(y)(top[y]) + _what(top, p['metric'] == ALL))}"
+            f"{_claim(top)}."]
 
 
 def _drawn(rows: pd.DataFrame, order: Sequence[str]) -> list[str]:
@@ -175,8 +184,9 @@ def users_map(sel: Selection) -> list[str]:
     top = _largest(rows, column)
     return [f"TikTok {label}{share} by country, latest figure up to {p['map_year']}, in "
             f"{places(_named(rows)['_name'], noun=('country', 'countries'))}: the "
-            f"largest is {possessive(top['_name'])} {_fmt(column)(top[column])}"
-            f"{_what(top, p['map_metric'] == ALL)}{_claim(top)}."]
+            f"largest is "
+            f"{whose(top['_name'], _fmt(column)(top[column]) + _what(top, p['map_metric'] == ALL))}"
+            f"{_claim(top)}."]
 
 
 def _countries(rows: pd.DataFrame) -> pd.DataFrame:
@@ -214,8 +224,8 @@ def _totals(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _largest_total(totals: pd.DataFrame) -> str:
     top = totals.iloc[0]
-    return (f"the largest total is {possessive(str(top['name']))} "
-            f"{formatting.money(top['total'])} ({plural(int(top['n']), 'commitment')})")
+    amount = f"{formatting.money(top['total'])} ({plural(int(top['n']), 'commitment')})"
+    return f"the largest total is {whose(str(top['name']), amount)}"
 
 
 def investments(sel: Selection) -> list[str]:
@@ -306,7 +316,7 @@ def pressure_heatmap(sel: Selection) -> str:
     return (f"Regulatory pressure index{_decay(sel)} of "
             f"{places(totals['name'], sel.params['region'])}{shown} by "
             f"{sel.params['freq']}, {_period(sel)}: the highest is "
-            f"{possessive(str(top['_name']))} {formatting.points(top['pressure'])} points in "
+            f"{whose(str(top['_name']), formatting.points(top['pressure']) + ' points')} in "
             f"{_period_label(top['period'])}.")
 
 
@@ -315,7 +325,10 @@ def pressure_scatter(sel: Selection) -> str:
     users."""
     versus = sel.extra.get("versus", pd.DataFrame())
     if versus.empty:
-        return "No place has both user figures and regulatory events here."
+        region = sel.params["region"]
+        where = f" in {region}" if region not in (ALL, "", None) else ""
+        return (f"Regulatory pressure against TikTok users, {_period(sel)}: no place{where} has "
+                "both user figures and regulatory events.")
     what = ("regulatory pressure" if sel.params.get("half_life_years") is None
             else "regulatory pressure of the last period, with decay,")
     high = _largest(versus, "pressure")
@@ -344,10 +357,13 @@ CAPTIONS: dict[str, Callable[[Selection], list[str]]] = {
 
 
 def caption(selection: Selection) -> list[str]:
-    """One sentence per chart of ``selection``'s view (its message when it is empty)."""
+    """One sentence per chart of ``selection``'s view (its message when it is empty; its
+    title for a view without captions)."""
     if selection.is_empty:
         return [selection.message]
+    if selection.view not in CAPTIONS:
+        return [selection.title]
     return CAPTIONS[selection.view](selection)
 
 
-__all__ = ["CAPTIONS", "caption", "possessive", "the"]
+__all__ = ["CAPTIONS", "caption", "possessive", "the", "whose"]

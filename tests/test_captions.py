@@ -38,7 +38,8 @@ def _near(caption_text: str, name: str, value: str) -> bool:
 
 
 def _period(sel: Selection) -> str:
-    return f"{sel.params['start']}–{sel.params['end']}"
+    start, end = sel.params["start"], sel.params["end"]
+    return str(start) if start == end else f"{start}–{end}"
 
 
 # ---------------------------------------------------------------- every view
@@ -93,6 +94,32 @@ def test_places_are_counted_in_the_plural(atlas: Atlas) -> None:
     text = caption(sel)[0]
     n = sel.rows["geo"].nunique()
     assert n > 3 and f"{n} places in Europe" in text, text
+
+
+REGIONAL = ("growth", "workforce", "investments", "timeline", "pressure")
+WRONG = re.compile(r"\b1 (places|countries|kinds|figures|events|commitments|investments)\b"
+                   r"|all regions|\bnan\b|<NA>|None|(\d{4})–\2|'s'")
+
+
+@pytest.mark.parametrize("region", [selections.ALL, *sorted(set(_ATLAS.regions["region"]
+                                                                  .astype(str)))])
+def test_every_region_and_a_one_year_period_read_right(region: str) -> None:
+    year = _ATLAS.years[len(_ATLAS.years) // 2]
+    for view in REGIONAL:
+        for start, end in ((None, None), (year, year)):
+            sel = selections.SELECTIONS[view](_ATLAS, region=region, start=start, end=end)
+            for text in caption(sel):
+                assert sel.is_empty or not WRONG.search(text), text
+                assert sel.is_empty or _period(sel) in text, text
+
+
+def test_a_name_with_an_explanation_is_not_made_possessive() -> None:
+    sel = selections.investments(_ATLAS, region="Europe")
+    top = metrics.investment_totals(sel.rows).iloc[0]
+    name = str(top["geo_name"])
+    assert name.endswith(")"), "the test needs a place named with an explanation"
+    text = caption(sel)[0]
+    assert f"{formatting.money(top['total_usd'])} (2 commitments) for {name}." in text, text
 
 
 def test_the_caption_follows_the_data() -> None:
