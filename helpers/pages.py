@@ -58,14 +58,15 @@ PRINT_WIDTH_PX = 700
 """Charts are redrawn at this width for printing (an A4 or Letter page with margins)."""
 
 PRINT_SCRIPT = (
-    "(function(){if(!window.Plotly)return;var W=" + str(PRINT_WIDTH_PX) + ";"
+    "(function(){if(!window.Plotly)return;var W=" + str(PRINT_WIDTH_PX) + ",on=false;"
     "function plots(){return [].slice.call(document.querySelectorAll('.js-plotly-plot'));}"
-    "window.addEventListener('beforeprint',function(){plots().forEach(function(gd){"
-    "gd._atlasWidth=gd.layout.width;"
-    "Plotly.relayout(gd,{width:Math.min(W,gd.clientWidth||W)});"
-    "});});"
-    "window.addEventListener('afterprint',function(){plots().forEach(function(gd){"
-    "Plotly.relayout(gd,{width:gd._atlasWidth||null,autosize:true});});});})();"
+    "function print(yes){if(yes===on)return;on=yes;plots().forEach(function(gd){"
+    "Plotly.relayout(gd,yes?{width:W}:{width:null,autosize:true});"
+    "});}"
+    "window.addEventListener('beforeprint',function(){print(true);});"
+    "window.addEventListener('afterprint',function(){print(false);});"
+    "var m=window.matchMedia('print');(m.addEventListener?m.addEventListener('change',"
+    "function(e){print(e.matches);}):m.addListener(function(e){print(e.matches);}));})();"
 )
 """Redraw the charts at the paper's width before printing (and back after), so no legend or
 axis is cut off at the page's edge."""

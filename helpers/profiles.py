@@ -133,7 +133,7 @@ def _claims_chart(profile: Profile) -> str:
     fig = figures.charts(sel, static=True)[0]
     text = captions.caption(sel)[0]
     div = figure_html(fig, f"fig-users-{profile.place.slug}")
-    return (f"<figure class='atlas-chart'><div role='img' aria-label=\"{html.escape(text)}\">"
+    return (f"<figure class='atlas-chart'><div role='group' aria-label=\"{html.escape(text)}\">"
             f"{div}</div><figcaption class='atlas-caption'>{html.escape(text)}</figcaption>"
             "</figure>")
 

@@ -137,7 +137,7 @@ class StaticView:
     def _chart_html(self, fig: go.Figure, div_id: str, caption: str) -> str:
         """A figure with its caption: visible, and the accessible name of the chart."""
         text = html.escape(caption)
-        return (f"<figure class='atlas-chart'><div role='img' aria-label='{text}'>"
+        return (f"<figure class='atlas-chart'><div role='group' aria-label='{text}'>"
                 f"{figure_html(fig, div_id)}</div>"
                 f"<figcaption class='atlas-caption'>{text}</figcaption></figure>")
 
@@ -332,12 +332,17 @@ def status_map(atlas: Atlas, status_year: int | None = None, start: int | None =
 
     def summary(sel: Selection) -> tuple[pd.DataFrame, Sequence[str], str]:
         rows = sel.rows
-        counts = rows["status"].value_counts()
+        groups = rows[rows["geo_kind"].astype(str) != "country"]["geo_name"].astype(str)
+        besides = (f" The table also lists {formatting.plural(len(groups), 'group')} of "
+                   f"countries or organisations with a status of their own "
+                   f"({', '.join(groups)}), which the map does not colour." if len(groups)
+                   else "")
         return (rows, ("geo_name", "status", "since", "until", "end_sourced", "title",
                        "source_publisher", "source_title"),
-                f"{sel.extra['moment'][0].upper()}{sel.extra['moment'][1:]}: " + ", ".join(
-                    f"{_places(n)} {s}" for s, n in counts.items()) + ". A restriction whose "
-                "end no source gives counts only up to the last event that confirms it.")
+                f"The table lists the status of each place {sel.extra['moment']}; "
+                "'since' is the date of that status (for a lifted ban, the day it was lifted) "
+                f"and the title is the restriction's.{besides} A restriction whose end no source "
+                "gives counts only up to the last event that confirms it.")
 
     return _view(atlas, "status-map", "status-map",
                  dict(status_year=status_year, start=start, end=end), summary)

@@ -158,7 +158,7 @@ LAYOUT = """() => {
         problems.push(controls[i][0] + ' over ' + controls[j][0]);
     const figure = gd.closest('figure');
     const caption = figure?.querySelector('figcaption')?.textContent.trim() || '';
-    const named = gd.closest('[role=img]')?.getAttribute('aria-label') || '';
+    const named = gd.closest('[aria-label]')?.getAttribute('aria-label') || '';
     const within = box(gd).x >= -1 && box(gd).x + box(gd).w <= window.innerWidth + 1;
     charts.push({id: gd.id, caption, named, within, problems, plots: plots.length,
                  width: box(gd).w, geo: [...gd.querySelectorAll('g.geo .bglayer rect')]
@@ -233,6 +233,44 @@ def test_pages_read_well_on_desktop_and_phone(browser, reports: Path, screen: st
     assert found == {}
     assert errors == []
     assert requests == []
+
+
+PRINTED = """w => [...document.querySelectorAll('.js-plotly-plot')].every(gd =>
+    gd._fullLayout && gd._fullLayout.width === w)"""
+# Per chart at print width: its width and whether its legend stays inside it.
+PRINT_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+  const c = gd.getBoundingClientRect();
+  const l = gd.querySelector('g.legend rect.bg')?.getBoundingClientRect();
+  return {id: gd.id, width: c.width, legendInside: !l || (l.left >= c.left - 1
+          && l.right <= c.right + 1 && l.top >= c.top - 1 && l.bottom <= c.bottom + 1)};
+})"""
+
+
+def test_print_redraws_each_chart_at_the_paper_s_width(browser, reports: Path,
+                                                       tmp_path: Path) -> None:
+    """Printing (print media) redraws every chart at the paper's width with its legend inside
+    it, hides the controls, and a PDF of the page is made; back on screen, the charts fill
+    the page again."""
+    from helpers.pages import PRINT_WIDTH_PX
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    for name in ("01-global-growth.html", "03-regulatory-pressure.html"):
+        page.goto((reports / name).as_uri())
+        _wait_drawn(page, "main")
+        page.emulate_media(media="print")
+        page.wait_for_function(PRINTED, arg=PRINT_WIDTH_PX, timeout=DRAW_TIMEOUT)
+        boxes = page.evaluate(PRINT_BOXES)
+        assert [b for b in boxes if not b["legendInside"]] == [], name
+        assert page.locator(".updatemenu-container").first.is_hidden(), name
+        assert page.locator("header.atlas-nav").is_hidden(), name
+        pdf = tmp_path / f"{name}.pdf"
+        page.pdf(path=str(pdf), format="A4")
+        assert pdf.stat().st_size > 50_000, name
+        page.emulate_media(media="screen")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].every(gd => "
+            "gd._fullLayout.width > 1000)", timeout=DRAW_TIMEOUT)
+    page.close()
 
 
 def test_in_page_dropdown_changes_a_chart(browser, reports: Path, tmp_path: Path) -> None:

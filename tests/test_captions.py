@@ -245,7 +245,7 @@ def test_a_chart_with_nothing_to_draw_says_so() -> None:
 def _labelled(page: str) -> list[tuple[str, str]]:
     """(aria-label, figcaption) of each figure, unescaped."""
     return [(html.unescape(a), html.unescape(c)) for a, c in re.findall(
-        r"<figure class='atlas-chart'><div role='img' aria-label='([^']*)'>.*?"
+        r"<figure class='atlas-chart'><div role='group' aria-label='([^']*)'>.*?"
         r"<figcaption class='atlas-caption'>([^<]*)</figcaption></figure>", page, re.S)]
 
 

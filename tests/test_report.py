@@ -201,8 +201,9 @@ def test_a_rebuild_leaves_no_file_of_the_previous_build(built: Path, tmp_path: P
     report.build_reports(out, notebooks=["02"], progress=lambda line: None)
     assert not (out / "01-global-growth.html").exists()
     assert not (out / "data" / "01-global-growth").exists()
-    assert sorted(p.name for p in out.iterdir()) == ["02-workforce-and-investment.html",
-                                                     "data", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "02-workforce-and-investment.html", "assets", "data", "glance.html", "index.html",
+        "places"]
     assert [p.name for p in (out / "data").iterdir()] == ["02-workforce-and-investment"]
 
 
