@@ -15,7 +15,7 @@ FUZZ_CASES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install report validate rules docs notebooks lab test fuzz lint format bench \
-	browser clean
+	browser clean screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ test: $(STAMP) browser lint ## Run the whole suite: lint, data, unit, notebooks 
 fuzz: $(STAMP) ## Fuzz the data package and print outcomes by kind (FUZZ_SEED=7 FUZZ_CASES=500)
 	$(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED)) $(if $(FUZZ_CASES),FUZZ_CASES=$(FUZZ_CASES)) \
 		$(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider $(ARGS)
+
+screenshots: $(STAMP) browser ## Refresh the README's pictures in docs/ (taken by the browser layout tests)
+	ATLAS_UPDATE_SCREENSHOT=1 $(PY) -m pytest tests/test_browser.py -p no:xdist -p no:cacheprovider \
+		-k "read_well or dropdown_changes"
 
 bench: $(STAMP) ## Run the benchmarks and print a table (ARGS=--json for one JSON line)
 	$(PY) benchmarks/run.py $(ARGS)

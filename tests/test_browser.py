@@ -168,7 +168,6 @@ LAYOUT = """() => {
 }"""
 VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
 SHOTS = {  # docs/<name>.png of an element (None: the screen), made by the layout test
-    ("desktop", "01-global-growth.html"): ("report-growth", "#view-growth"),
     ("phone", "01-global-growth.html"): ("report-growth-phone", "#view-growth"),
     ("desktop", "places/fra.html"): ("profile-france", None),
     ("phone", "places/fra.html"): ("profile-france-phone", "figure.atlas-chart"),
