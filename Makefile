@@ -15,10 +15,10 @@ FUZZ_CASES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install report validate rules docs notebooks lab test fuzz lint format bench \
-	browser clean screenshots
+	browser plotly-bundle clean screenshots
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,11 @@ screenshots: $(STAMP) browser ## Refresh the README's pictures in docs/ (taken b
 
 bench: $(STAMP) ## Run the benchmarks and print a table (ARGS=--json for one JSON line)
 	$(PY) benchmarks/run.py $(ARGS)
+
+# Maintainers only, and the only target that runs npm: `make report` and `make test` use the
+# vendored helpers/assets/plotly-atlas.min.js (tests/test_plotly_bundle.py says when to rebuild).
+plotly-bundle: $(STAMP) ## Rebuild helpers/assets/plotly-atlas.min.js, the reports' plotly.js (npm; at plotly.py's plotly.js version)
+	scripts/plotly-bundle/build.sh "$$($(PY) -c 'from plotly.offline import get_plotlyjs_version as v; print(v())')"
 
 clean: ## Remove build outputs (keeps .venv/)
 	rm -rf reports .pytest_cache .ruff_cache
