@@ -104,7 +104,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         out = build_reports(out_dir=main_with_default_out(params, args.out),
                             data_dir=args.data_dir, params=params,
-                            notebooks=args.notebook or None)
+                            notebooks=args.notebook or None, plotly_bundle=args.plotly)
     except DataValidationError as exc:
         print("Report not built: the data is invalid; the previous reports are untouched.",
               file=sys.stderr)
@@ -169,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="notebook parameter, e.g. region=Europe (repeatable)")
     r.add_argument("--notebook", action="append", default=[], metavar="NAME",
                    help="build only this notebook (repeatable), e.g. 03-regulatory-pressure")
+    r.add_argument("--plotly", choices=("lean", "full"), default="lean",
+                   help="the plotly.js the pages carry: lean (default, about 1.4 MB: the trace "
+                        "types the reports draw) or full (plotly.py's, about 4.8 MB)")
     r.set_defaults(func=cmd_report)
     d = sub.add_parser("docs", help="regenerate the data dictionary in tiktok_data/README.md")
     d.add_argument("--data-dir", default=None, help="data package folder (default tiktok_data/)")

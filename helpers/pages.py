@@ -6,10 +6,15 @@ phone (390 px) and print.
 from __future__ import annotations
 
 import html
+import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
+from typing import Any
 
+from helpers.paths import ASSETS_DIR
 from helpers.plotly_assets import geo_assets_js
 
 CSS = """
@@ -39,6 +44,13 @@ a.anchor-link{visibility:hidden;margin-left:.3em;text-decoration:none;color:#9aa
 h1:hover a.anchor-link,h2:hover a.anchor-link,h3:hover a.anchor-link{visibility:visible}
 .jp-OutputArea-output,.jp-RenderedHTMLCommon{overflow-x:auto;max-width:100%}
 .js-plotly-plot,.plotly-graph-div{max-width:100%}
+.atlas-share{margin-left:auto;display:flex;flex-wrap:wrap;align-items:center;gap:.3em .6em;
+max-width:100%}
+.atlas-copy{font:inherit;font-size:13px;color:#fff;background:#2f6db5;border:1px solid #5b8fd0;
+border-radius:4px;padding:.15em .7em;cursor:pointer}.atlas-copy:hover{background:#3b7fd0}
+.atlas-copy:focus-visible,.atlas-link:focus-visible{outline:2px solid #fbbf24;outline-offset:2px}
+.atlas-link{font:12px ui-monospace,monospace;width:22em;max-width:100%;padding:.15em .3em}
+.atlas-link[hidden]{display:none}.atlas-copied{color:#e2e8f0;font-size:13px}
 @media (max-width:600px){
 header.atlas-nav{padding:.5em .8em;font-size:13px;gap:.3em .9em}
 main{padding:.6em .8em 2em}h1{font-size:1.5em}h2{font-size:1.25em}
@@ -46,7 +58,7 @@ table{font-size:12px}
 }
 @media print{
 header.atlas-nav,details.atlas-data,.atlas-csv,.modebar-container,.updatemenu-container,
-.slider-container,footer{display:none!important}
+.slider-container,footer,.atlas-share{display:none!important}
 body{background:#fff}main{max-width:none;padding:0}
 .atlas-view,figure.atlas-chart,.js-plotly-plot{break-inside:avoid;page-break-inside:avoid}
 h2,h3{break-after:avoid;page-break-after:avoid}
@@ -71,27 +83,64 @@ PRINT_SCRIPT = (
 """Redraw the charts at the paper's width before printing (and back after), so no legend or
 axis is cut off at the page's edge."""
 
+VIEW_LINK_SCRIPT = (files("helpers") / "assets" / "view-link.js").read_text(encoding="utf-8")
+"""Links that keep the chosen view: the page's ``#hash`` holds each plotly menu's and slider's
+choice (``#growth.place=India&users-map.year=2020``), applied on load and rewritten as the
+reader changes them, with a "Copy link to this view" button in the navigation bar."""
+
+
+BUNDLES = ("lean", "full")
+"""The plotly.js a page can carry: ``lean``, the atlas's partial bundle of the trace types
+its reports draw (``helpers/assets/plotly-atlas.min.js``, about 1.4 MB; rebuilt by
+``make plotly-bundle``), or ``full``, plotly.py's whole plotly.min.js (about 4.8 MB)."""
+LEAN_BUNDLE = ASSETS_DIR / "plotly-atlas.min.js"
+LEAN_MANIFEST = ASSETS_DIR / "plotly-atlas.json"
+
 
 @cache
-def plotlyjs() -> str:
-    """plotly.js as plotly.py ships it (offline; no CDN)."""
-    from plotly.offline import get_plotlyjs
+def lean_manifest() -> dict[str, Any]:
+    """What the lean bundle holds: its plotly.js version, trace types, sha256 and size."""
+    return json.loads(LEAN_MANIFEST.read_text(encoding="utf-8"))
 
+
+@cache
+def plotlyjs(bundle: str = "lean") -> str:
+    """plotly.js for a page, offline (no CDN): the lean bundle or plotly.py's full one (see
+    :data:`BUNDLES`). A lean bundle of another plotly.js version than plotly.py's gives the
+    full one, with a warning: figures are drawn by the plotly.js they were made for."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    if bundle not in BUNDLES:
+        raise ValueError(f"plotly.js bundle {bundle!r}: expected one of {', '.join(BUNDLES)}")
+    if bundle == "lean":
+        lean, embedded = lean_manifest()["plotlyjs_version"], get_plotlyjs_version()
+        if lean == embedded:
+            return LEAN_BUNDLE.read_text(encoding="utf-8")
+        warnings.warn(f"the lean plotly.js bundle is plotly.js {lean} but plotly.py embeds "
+                      f"{embedded}: pages get the full bundle until `make plotly-bundle` "
+                      "rebuilds it", stacklevel=2)
     return get_plotlyjs()
 
 
 @dataclass(frozen=True)
 class Scripts:
     """How a page gets plotly.js and the world map: inline, or from files beside the pages
-    (``src`` paths relative to the page), or not at all."""
+    (``src`` paths relative to the page), or not at all; ``bundle`` says which plotly.js is
+    inlined (:data:`BUNDLES`)."""
 
     plotly: str = "inline"  # "inline", "none" or a relative path to plotly.min.js
     geo: str = "none"  # "inline", "none" or a relative path to the world map script
+    bundle: str = "lean"  # "lean" or "full"
+
+    def __post_init__(self) -> None:
+        if self.bundle not in BUNDLES:
+            raise ValueError(f"plotly.js bundle {self.bundle!r}: expected one of "
+                             f"{', '.join(BUNDLES)}")
 
     def head(self) -> str:
         """The <script> elements of the page's head."""
         parts = []
-        for kind, where, inline in (("plotly", self.plotly, plotlyjs),
+        for kind, where, inline in (("plotly", self.plotly, lambda: plotlyjs(self.bundle)),
                                     ("geo", self.geo, geo_assets_js)):
             if where == "inline":
                 parts.append(f"<script>{inline()}</script>")
@@ -103,7 +152,8 @@ class Scripts:
 
 def shell(title: str, body: str, nav: str, footer: str, scripts: Scripts = Scripts()) -> str:
     """A whole HTML page."""
-    tail = f"<script>{PRINT_SCRIPT}</script>\n" if scripts.plotly != "none" else ""
+    tail = (f"<script>{PRINT_SCRIPT}</script>\n<script>{VIEW_LINK_SCRIPT}</script>\n"
+            if scripts.plotly != "none" else "")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

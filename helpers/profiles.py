@@ -251,12 +251,13 @@ def glance_body(atlas: Atlas, href: tables.PlaceHref) -> str:
 
 
 def write_place_pages(atlas: Atlas, out: Path, links: Sequence[tuple[str, str]],
-                      footer: str) -> int:
+                      footer: str, *, plotly_bundle: str = "lean") -> int:
     """Write ``glance.html``, ``places/index.html``, one profile per place and the shared
-    ``assets/plotly.min.js`` into ``out``; returns the number of profiles."""
+    ``assets/plotly.min.js`` (the ``plotly_bundle``: lean or full) into ``out``; returns the
+    number of profiles."""
     all_places = places.places_with_data(atlas)
     (out / ASSETS).mkdir(parents=True, exist_ok=True)
-    (out / ASSETS / PLOTLY_FILE).write_text(plotlyjs(), encoding="utf-8")
+    (out / ASSETS / PLOTLY_FILE).write_text(plotlyjs(plotly_bundle), encoding="utf-8")
     (out / PLACES_DIR).mkdir(parents=True, exist_ok=True)
     top = place_href(f"{PLACES_DIR}/")
     (out / GLANCE).write_text(shell("At a glance · TikTok Growth Atlas", glance_body(atlas, top),

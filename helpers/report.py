@@ -29,7 +29,7 @@ from helpers import checks, profiles
 from helpers.atlas import Atlas
 from helpers.data import DataValidationError, read_package
 from helpers.kernels import quiet_kernel_manager
-from helpers.pages import Scripts, nav, shell
+from helpers.pages import BUNDLES, Scripts, nav, shell
 from helpers.parameters import ParameterError, check_parameters
 from helpers.paths import NOTEBOOKS_DIR, REPORTS_DIR, SETS_DIR
 
@@ -137,11 +137,12 @@ def _to_html_body(nb: nbformat.NotebookNode) -> str:
 
 
 def _render_page(nb: nbformat.NotebookNode, page: Page, pages: list[tuple[str, str]],
-                 footer: str) -> str:
+                 footer: str, plotly_bundle: str = "lean") -> str:
     body = _to_html_body(nb)
     needs_geo = '"geo"' in body or "choropleth" in body
     return shell(f"{page.title} · TikTok Growth Atlas", body, nav(pages, page.filename),
-                 footer, Scripts(plotly="inline", geo="inline" if needs_geo else "none"))
+                 footer, Scripts(plotly="inline", geo="inline" if needs_geo else "none",
+                                 bundle=plotly_bundle))
 
 
 def _index(pages: list[Page], atlas: Atlas, params: Mapping[str, Any], version: str,
@@ -196,15 +197,19 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
                   params: Mapping[str, Any] | None = None,
                   notebooks: Iterable[str] | None = None,
                   progress: Callable[[str], None] | None = None,
-                  workers: int | None = None) -> Path:
+                  workers: int | None = None, plotly_bundle: str = "lean") -> Path:
     """Execute and export the notebooks into ``out_dir`` (replaced only on success).
 
     ``params`` override the notebooks' parameters (strings are parsed as Python literals
     when they are one). Without ``out_dir`` given and with params, the set is written to
-    ``reports/sets/<slug>/``. Returns the output folder.
+    ``reports/sets/<slug>/``. ``plotly_bundle`` is the plotly.js the pages carry: ``lean``
+    (the trace types the reports draw) or ``full`` (plotly.py's). Returns the output folder.
     """
     progress = progress or (lambda line: print(line, flush=True))
     params = {k: parse_param(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
+    if plotly_bundle not in BUNDLES:
+        raise ReportBuildError(f"plotly.js bundle {plotly_bundle!r}: expected one of "
+                               f"{', '.join(BUNDLES)}")
     out_dir = _check_out_dir(Path(out_dir))
     refused = checks.errors(checks.validate_package(data_dir))
     if refused:  # what `validate` refuses is never published
@@ -240,8 +245,8 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
             t0 = time.perf_counter()
             nb = _execute(path, scratch, params, data_dir, work / "data" / path.stem)
             page = Page(path.stem, title, intro, f"{path.stem}.html", 0.0)
-            (work / page.filename).write_text(_render_page(nb, page, links, footer),
-                                              encoding="utf-8")
+            (work / page.filename).write_text(
+                _render_page(nb, page, links, footer, plotly_bundle), encoding="utf-8")
             seconds = time.perf_counter() - t0
             progress(f"[{index + 1}/{len(paths)}] {path.stem} ... {seconds:.1f} s")
             return Page(path.stem, title, intro, page.filename, seconds)
@@ -250,7 +255,8 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
         with ThreadPoolExecutor(max_workers=workers + 1) as pool:
             # the kernels run in their own processes: the profiles are written meanwhile
             t0 = time.perf_counter()
-            place_pages = pool.submit(profiles.write_place_pages, atlas, work, links, footer)
+            place_pages = pool.submit(profiles.write_place_pages, atlas, work, links, footer,
+                                      plotly_bundle=plotly_bundle)
             pages = list(pool.map(run, enumerate(meta)))
             n_places = place_pages.result()
         progress(f"{n_places} place profiles and the at-a-glance page ... "
