@@ -16,7 +16,7 @@ from tests.conftest import ROOT, SessionReports
 
 PAGES = ["01-global-growth.html", "02-workforce-and-investment.html",
          "03-regulatory-pressure.html", "04-autumn-2020.html"]
-PLOTLY_MARK = "plotly.js v"  # the banner at the top of plotly.min.js
+PLOTLY_MARK = "plotly.js v"  # the banner at the top of plotly.js, the lean bundle or the full one
 
 
 @pytest.fixture
