@@ -122,4 +122,61 @@ def cell_text(column: str, value: object, formats: Mapping[str, str] | None = No
     return str(value)
 
 
-__all__ = ["cell_text", "day", "iso", "money", "number", "percent", "plural", "points"]
+def _nice_step(span: float, target: int) -> float:
+    """The smallest step of 1, 2, 2.5 or 5 times a power of ten that cuts ``span`` into at
+    most ``target`` intervals."""
+    raw = span / max(target, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= raw * (1 - 1e-9):
+            return factor * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _log_values(vmin: float, vmax: float, target: int) -> list[float]:
+    """Tick values of a log axis: powers of ten, with 2 and 5 (or 2 to 9) between them when
+    the range spans few decades."""
+    low, high = math.floor(math.log10(vmin)), math.ceil(math.log10(vmax))
+    decades = max(high - low, 1)
+    step = math.ceil(decades / target)
+    mantissas = ((1, 2, 3, 5) if decades <= 1 else (1, 2, 5) if decades * 3 <= target + 1
+                 else (1,))
+    values = [m * 10.0 ** e for e in range(low, high + 1, step) for m in mantissas]
+    inside = [v for v in values if vmin * (1 - 1e-9) <= v <= vmax * (1 + 1e-9)]
+    if len(inside) >= 2:  # one tick below and above the range keep the ends labelled
+        below = [v for v in values if v < vmin * (1 - 1e-9)][-1:]
+        above = [v for v in values if v > vmax * (1 + 1e-9)][:1]
+        return below + inside + above
+    return values
+
+
+TICK_FORMATS = {"number": number, "usd": money, "percent": percent, "points": number}
+
+
+def ticks(vmin: float, vmax: float, log: bool = False, kind: str = "number",
+          target: int = 6) -> tuple[list[float], list[str]]:
+    """Tick values and labels of an axis or colour bar from ``vmin`` to ``vmax``, written
+    as people read them (8.5 M, USD 2 bn, 30 %; never plotly's "G"): round steps on a
+    linear axis (from the step below ``vmin`` to the step above ``vmax``), powers of ten
+    (and 2, 5 between them) on a log axis. ``kind`` is number, usd, percent or points."""
+    fmt = TICK_FORMATS[kind]
+    if _missing(vmin) or _missing(vmax):
+        return [], []
+    vmin, vmax = float(min(vmin, vmax)), float(max(vmin, vmax))
+    if log:
+        vmin = vmin if vmin > 0 else 1.0
+        vmax = max(vmax, vmin)
+        values = _log_values(vmin, vmax, target)
+    else:
+        if vmax == vmin:
+            vmax, vmin = (vmin + 1, vmin - 1) if vmin == 0 else (vmin + abs(vmin) / 2,
+                                                                  vmin - abs(vmin) / 2)
+        step = _nice_step(vmax - vmin, target)
+        first, last = math.floor(vmin / step + 1e-9), math.ceil(vmax / step - 1e-9)
+        values = [round(i * step, 12) for i in range(first, last + 1)]
+        values = [0.0 if v == 0 else v for v in values]
+    return values, [fmt(v) for v in values]
+
+
+__all__ = ["cell_text", "day", "iso", "money", "number", "percent", "plural", "points",
+           "ticks"]
