@@ -169,6 +169,17 @@ def with_event_style(events: pd.DataFrame) -> pd.DataFrame:
                  if "event_symbol" in events else "circle"))
 
 
+def event_marker(colour: str, symbol: str, size: int = 11) -> dict:
+    """The marker of an event type that reads at any size: open and thin symbols (drawn by
+    their outline only) get a thick outline of their own colour, filled ones a thin dark
+    one."""
+    if symbol.endswith("-open") or "-thin" in symbol:
+        line = dict(width=2.5, color=colour)
+    else:
+        line = dict(width=0.75, color="#1f2933")
+    return dict(size=size, color=colour, symbol=symbol, line=line)
+
+
 def with_series_style(users: pd.DataFrame) -> pd.DataFrame:
     """User figures with ``_segment`` (label) and ``_symbol`` (of their claim type)."""
     return users.assign(
