@@ -89,7 +89,15 @@ def test_growth_figure_modes_and_controls() -> None:
     assert fig.layout.yaxis.title.text == "% of population"
     menu = fig.layout.updatemenus[0]
     assert [b.label for b in menu.buttons] == ["All places", "India", "United States"]
-    assert menu.buttons[1].args[0]["visible"] == [True, False]
+    kinds = [(t.meta["kind"], t.meta["geo"], t.name) for t in fig.data]
+    shown = dict(zip(kinds, menu.buttons[1].args[0]["visible"], strict=True))
+    assert {k[1]: v for k, v in shown.items() if k[0] == "users"} == {"IND": True,
+                                                                      "USA": False}
+    keys = {k[2]: v for k, v in shown.items() if k[0] == "key"}
+    assert keys == {"India": True, "United States": False,  # the place's colour
+                    "press report": True, "company claim": False}  # India's claim types
+    ticks = menu.buttons[1].args[1]  # the axis' ticks of India's figures only
+    assert ticks["yaxis.ticktext"] and "G" not in "".join(ticks["yaxis.ticktext"])
 
 
 def test_empty_inputs_give_a_message_figure() -> None:
