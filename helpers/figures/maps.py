@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
 from helpers import formatting
+from helpers.figures import layout
 from helpers.figures.common import (
     date_labels,
     empty_figure,
@@ -32,13 +33,24 @@ def countries_only(frame: pd.DataFrame) -> pd.DataFrame:
                  & ~geo.str.startswith("X")]
 
 
-def _log_ticks(zmin: float, zmax: float, money: bool) -> dict:
-    """Colour-bar ticks at powers of ten, labelled for people (1 M, 10 M) or USD."""
-    low, high = int(np.floor(zmin)), int(np.ceil(zmax))
-    values = list(range(low, high + 1))
-    text = [(formatting.money(10.0 ** v) if money else formatting.number(10.0 ** v))
-            for v in values]
-    return dict(tickvals=values, ticktext=text)
+MAP_PLOT = 340
+"""px: the height of the map (full width: on a desktop it is as wide as this allows)."""
+SLIDER = 84
+"""px under the colour bar for the year slider and its play button."""
+PLAY = 46
+"""px left of the slider for its play button."""
+
+
+def colour_ticks(zmin: float, zmax: float, *, log: bool, kind: str) -> dict:
+    """Colour-bar ticks written as people read them (1 M, 10 M; USD 1 bn; 30 %): on a log
+    colour scale (z = log10 of the value) at 1, 2, 5 times powers of ten."""
+    low, high = (10.0 ** zmin, 10.0 ** zmax) if log else (zmin, zmax)
+    values, text = formatting.ticks(low, high, log=log, kind=kind)
+    kept = [(v, t) for v, t in zip(values, text, strict=True)
+            if low * (1 - 1e-9) <= v <= high * (1 + 1e-9) or low == high]
+    return dict(tickmode="array",
+                tickvals=[float(np.log10(v)) if log else v for v, _ in kept],
+                ticktext=[t for _, t in kept])
 
 
 def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
@@ -77,12 +89,10 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
     positive = countries.loc[countries[value] > 0, value]
     zmax = float(np.log10(max(top, 1))) if log_colour else float(top)
     zmin = float(np.log10(max(positive.min(), 1))) if log_colour and len(positive) else 0.0
-    money = value.endswith("usd")
-    fmt = (formatting.money if money else formatting.percent if value.endswith("pct")
-           else formatting.number)
-    colorbar = dict(title=dict(text=colorbar_title))
-    if log_colour:
-        colorbar.update(_log_ticks(zmin, zmax, money))
+    kind = "usd" if value.endswith("usd") else "percent" if value.endswith("pct") else "number"
+    fmt = formatting.TICK_FORMATS[kind]
+    colorbar = dict(title=dict(text=esc(colorbar_title)),
+                    **colour_ticks(zmin, zmax, log=log_colour, kind=kind))
 
     def snapshot(year: int) -> dict:
         upto = countries[countries["date"].dt.year <= year]
@@ -114,35 +124,64 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
 
 def _map_figure(snapshot: Callable[[int], dict], years: Sequence[int], title: str,
                 animate: bool, active: int | None = None) -> go.Figure:
-    """A world map showing ``snapshot(active)`` (default: the last year); with ``animate``,
-    a frame per year and a slider starting on ``active``."""
+    """A world map showing ``snapshot(active)`` (default: the last year) across the full
+    width, its colour bar lying under it; with ``animate``, a frame per year and, under the
+    colour bar, a slider starting on ``active`` with a play button on its left."""
     active = years[-1] if active not in years else active
-    fig = make_figure([snapshot(active)], dict(
-        template=TEMPLATE, title=dict(text=title), margin=dict(l=10, r=10, t=60, b=10),
+    frame = layout.frame(title, MAP_PLOT, below=0,
+                         extra=layout.COLOURBAR + (SLIDER if animate else 0))
+    # nothing on a map pushes the margins: paper coordinates are px-exact under the map
+    frame["margin"].update(l=10, r=10, b=layout.COLOURBAR + (SLIDER if animate else 0) + 10,
+                           autoexpand=False)
+
+    def placed(year: int) -> dict:
+        trace = snapshot(year)
+        bar = dict(trace.pop("colorbar"))
+        bar_title = bar.pop("title")["text"]
+        trace["colorbar"] = layout.colourbar(bar_title, MAP_PLOT, ticks=bar)
+        return trace
+
+    fig = make_figure([placed(active)], dict(
+        template=TEMPLATE, **frame,
         geo=dict(showframe=False, showcoastlines=False, showcountries=True,
                  countrycolor="#cfd6de", showland=True, landcolor="#f4f6f8",
                  projection=dict(type="natural earth", rotation=dict(lon=0)),
-                 center=dict(lon=0))))
+                 lataxis=dict(range=[-58, 85]), center=dict(lon=0),
+                 domain=dict(x=[0, 1], y=[0, 1]))))
     if animate:
-        _add_year_frames(fig, years, snapshot, years.index(active))
+        _add_year_frames(fig, years, placed, years.index(active))
     return fig
 
 
 def _add_year_frames(fig: go.Figure, years: Sequence[int],
                      snapshot: Callable[[int], dict], active: int) -> None:
-    """Animation frames with a year slider (starting on ``years[active]``) and a play
-    button."""
+    """Animation frames with a year slider (starting on ``years[active]``) under the colour
+    bar, and a play button on the slider's left."""
     fig.frames = [go.Frame(name=str(y), data=[snapshot(y)]) for y in years]
     steps = [dict(method="animate", label=str(y),
                   args=[[str(y)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                        transition=dict(duration=0))]) for y in years]
+    below = -(layout.COLOURBAR + 8) / MAP_PLOT  # paper units: the map is MAP_PLOT px high
     fig.update_layout(
-        sliders=[dict(active=active, steps=steps, x=0.08, len=0.9, y=0.02,
+        sliders=[dict(active=active, steps=steps, x=0, len=1, xanchor="left", y=below,
+                      yanchor="top", pad=dict(l=PLAY, t=0, b=0, r=10),
+                      font=dict(size=11),
                       currentvalue=dict(prefix="as of end of ", font=dict(size=13)))],
-        updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=0.02, xanchor="left",
-                          yanchor="top", buttons=[dict(label="▶", method="animate", args=[
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=below, xanchor="left",
+                          yanchor="top", pad=dict(t=26, l=0, r=0, b=0),
+                          buttons=[dict(label="▶", method="animate", args=[
                               None, dict(frame=dict(duration=700, redraw=True),
                                          fromcurrent=False, transition=dict(duration=0))])])])
+
+
+def _two_lines(text: str) -> str:
+    """A status name on two lines at its middle space (five must share a phone's width)."""
+    words = text.split(" ")
+    if len(words) < 2:
+        return text
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i]))
+                                                      - len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "<br>" + " ".join(words[cut:])
 
 
 def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = None,
@@ -176,7 +215,8 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = 
                     z=[levels.index(s) + 0.5 for s in st["status"]], zmin=0, zmax=n,
                     colorscale=scale, text=text, hoverinfo="text",
                     marker=dict(line=dict(color="white", width=0.5)),
-                    colorbar=dict(tickvals=[i + 0.5 for i in range(n)], ticktext=levels,
-                                  title=dict(text="status")))
+                    colorbar=dict(tickvals=[i + 0.5 for i in range(n)],
+                                  ticktext=[_two_lines(s) for s in levels],
+                                  tickfont=dict(size=10), title=dict(text="status")))
 
     return _map_figure(snapshot, years, title, animate, active)
