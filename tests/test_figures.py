@@ -140,12 +140,17 @@ def test_maps(atlas: Atlas) -> None:
 def test_workforce_investments_pressure(atlas: Atlas) -> None:
     wf = figures.workforce_figure(atlas.workforce)
     assert wf.layout.xaxis.title.text == "people (log scale)"
-    assert sum(len(t.x) for t in wf.data) == atlas.workforce["value"].notna().sum()
+    bars = [t for t in wf.data if t.type == "bar"]
+    assert sum(len(t.x) for t in bars) == atlas.workforce["value"].notna().sum()
+    labels = [t for t in wf.data if t.meta["kind"] == "workforce labels"]
+    assert sum(len(t.text) for t in labels) == sum(len(t.x) for t in bars)
+    assert max(len(text) for t in labels for text in t.text) <= 50  # a phone's width
     inv = figures.investments_figure(atlas.investments)
     drawn = sum(len(t.y) for t in inv.data)
     assert drawn == atlas.investments["amount_usd"].notna().sum()
     assert "without a stated amount" in inv.layout.title.text
-    assert inv.layout.yaxis.title.text.startswith("USD")
+    assert inv.layout.xaxis.title.text.startswith("USD")  # horizontal bars: a row per place
+    assert inv.layout.barmode == "stack" and inv.layout.xaxis.type == "linear"
     index = metrics.with_geo_names(metrics.pressure_index(atlas.events, atlas.fx),
                                    atlas.regions)
     heat = figures.pressure_heatmap(index, top=10)

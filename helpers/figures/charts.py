@@ -9,6 +9,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from helpers import metrics
+from helpers.figures import layout
 from helpers.figures.common import empty_figure
 from helpers.figures.events import pressure_heatmap, pressure_scatter, timeline_figure
 from helpers.figures.maps import choropleth_figure, status_map_figure
@@ -30,17 +31,16 @@ def _claims(sel: Selection, static: bool) -> list[go.Figure]:
 def _users_map(sel: Selection, static: bool) -> list[go.Figure]:
     p = sel.params
     share = p["map_show"] == "share_pct"
-    options = dict(value=p["map_show"], title=sel.title, log_colour=not share,
+    options = dict(value=p["map_show"], log_colour=not share,
                    colorbar_title="% of population" if share else "people")
     if static:
         history = sel.extra["history"]
         first = int(history["date"].dt.year.min()) if len(history) else p["map_year"]
-        fig = choropleth_figure(history, years=list(range(first, p["map_year"] + 1)),
-                                **options)
-        fig.layout.title.text = fig.layout.title.text.replace(
-            f"up to {p['map_year']}", "up to the year on the slider")
-        return [fig]
-    return [choropleth_figure(sel.rows, years=[p["map_year"]], animate=False, **options)]
+        title = sel.title.replace(f"up to {p['map_year']}", "up to the year on the slider")
+        return [choropleth_figure(history, years=list(range(first, p["map_year"] + 1)),
+                                  title=title, **options)]
+    return [choropleth_figure(sel.rows, years=[p["map_year"]], animate=False,
+                              title=sel.title, **options)]
 
 
 def _workforce(sel: Selection, static: bool) -> list[go.Figure]:
@@ -53,7 +53,7 @@ def _workforce(sel: Selection, static: bool) -> list[go.Figure]:
 def _investments(sel: Selection, static: bool) -> list[go.Figure]:
     fig = investments_figure(sel.rows, title=sel.title)
     if static:
-        add_trace_menu(fig, "category", "All purposes")
+        add_trace_menu(fig, "category", "All purposes", ticks=_stacked_ticks)
     return [fig]
 
 
@@ -103,15 +103,36 @@ def charts(selection: Selection, static: bool = False) -> list[go.Figure]:
     return CHARTS[selection.view](selection, static)
 
 
-def add_trace_menu(fig: go.Figure, key: str, all_label: str) -> None:
-    """A dropdown showing all traces or those whose meta[key] matches (static pages)."""
+def add_trace_menu(fig: go.Figure, key: str, all_label: str,
+                   ticks: Callable[[list], dict] | None = None) -> None:
+    """A dropdown showing all traces or those whose meta[key] matches (static pages), on the
+    left in a menu row added above the plot. ``ticks(traces)`` gives the value axis' ticks
+    for the traces an option shows (``{"xaxis.tickvals": ...}``)."""
     values = [str((t.meta or {}).get(key)) for t in fig.data]
-    names = {str((t.meta or {}).get(key)): str(t.name) for t in fig.data}
+    names: dict[str, str] = {}
+    for t in fig.data:
+        names.setdefault(str((t.meta or {}).get(key)), str(t.name))
     if len(set(values)) < 2:
         return
-    buttons = [dict(label=all_label, method="restyle", args=[{"visible": True}])]
+
+    def option(label: str, visible: list[bool]) -> dict:
+        shown = [t for t, v in zip(fig.data, visible, strict=True) if v]
+        return dict(label=label, method="update",
+                    args=[{"visible": visible}, ticks(shown) if ticks else {}])
+
+    buttons = [option(all_label, [True] * len(values))]
     for value in dict.fromkeys(values):
-        buttons.append(dict(label=names[value], method="restyle",
-                            args=[{"visible": [v == value for v in values]}]))
-    fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0,
-                                        xanchor="right", y=1.08, yanchor="bottom")])
+        buttons.append(option(names[value], [v == value for v in values]))
+    fig.update_layout(updatemenus=[layout.menu(buttons)],
+                      height=(fig.layout.height or 450) + layout.MENU_ROW,
+                      margin_t=(fig.layout.margin.t or 0) + layout.MENU_ROW)
+
+
+def _stacked_ticks(traces: list) -> dict:
+    """Ticks of horizontal USD bars stacked per row, for the traces shown."""
+    totals: dict[object, float] = {}
+    for trace in traces:
+        for row, amount in zip(trace.y, trace.x, strict=True):
+            totals[row] = totals.get(row, 0.0) + float(amount)
+    found = layout.axis_ticks(0.0, max(totals.values(), default=0.0), kind="number")
+    return {f"xaxis.{k}": v for k, v in found.items() if k != "tickmode"}
