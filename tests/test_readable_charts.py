@@ -218,3 +218,12 @@ def test_empty_scatter_and_single_point() -> None:
                           "metric": ["monthly_active_users"]})
     fig = pressure_scatter(table)
     assert list(fig.data[0].text) == ["India"]
+
+
+def test_a_message_figure_keeps_its_title_clear_of_the_modebar() -> None:
+    from helpers.figures import empty_figure
+
+    fig = empty_figure("Nothing to draw.", "A title long enough to need two lines on a "
+                       "phone, all regions")
+    assert fig.layout.title.yref == "container" and fig.layout.title.pad.t >= layout.BAND
+    assert len(_lines(fig.layout.title.text)) == 2 and fig.layout.meta == {"empty": True}

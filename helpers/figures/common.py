@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers import formatting
+from helpers.figures import layout
 from helpers.figures.fastpath import new_figure, validating
 from helpers.figures.style import FALLBACK_COLOUR, TEMPLATE, template_json
 
@@ -80,9 +81,14 @@ def range_notes(frame: pd.DataFrame, prefix: str = "") -> pd.Series:
     return text
 
 
+EMPTY_PLOT = 240
+"""px of the message's place."""
+
+
 def empty_figure(message: str, title: str | None = None) -> go.Figure:
     """A figure that says there is nothing to draw (used when a selection is empty)."""
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title or ""))
+    frame = layout.frame(title or "", EMPTY_PLOT)
+    fig = go.Figure(layout=dict(template=TEMPLATE, **frame))
     fig.add_annotation(text=esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font=dict(size=15, color="#52606d"))
     fig.update_xaxes(visible=False)
