@@ -14,7 +14,7 @@ FUZZ_SEED  ?=
 FUZZ_CASES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install report validate rules docs notebooks lab test fuzz lint format bench \
+.PHONY: help install report validate rules docs notebooks lab app test fuzz lint format bench \
 	browser plotly-bundle clean screenshots
 
 help: ## List the targets
@@ -45,6 +45,9 @@ notebooks: $(STAMP) ## Re-execute the notebooks and store only the outputs nbval
 
 lab: $(STAMP) ## JupyterLab on the project at 127.0.0.1:$(PORT), token kept; opens notebooks/, saving keeps them small
 	$(PY) -m helpers lab --port $(PORT) $(if $(ARGS),-- $(ARGS),)
+
+app: $(STAMP) ## The notebooks as a Voila dashboard at 127.0.0.1:$(PORT) (no code cells; prints each page's URL)
+	$(PY) -m helpers app --port $(PORT) $(if $(ARGS),-- $(ARGS),)
 
 browser: ## Install Debian's Chromium for the browser tests (root only; otherwise they are skipped)
 	@if command -v chromium >/dev/null 2>&1; then :; \

@@ -1,4 +1,5 @@
-"""Command line: ``python -m helpers validate`` and ``python -m helpers report``.
+"""Command line: ``python -m helpers validate``, ``report``, ``docs``, ``notebooks``, ``lab``
+and ``app``.
 
 Started by a Python without the project's dependencies (``python3 -m helpers ...`` outside
 ``.venv``), it re-executes itself with the project's ``.venv/bin/python`` when there is one,
@@ -149,6 +150,22 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the Voila dashboard on the notebooks as ``make app`` does (replaces this
+    process)."""
+    from helpers.kernels import app_command
+
+    if importlib.util.find_spec("voila") is None:
+        print(f"python -m helpers app: this Python ({sys.executable}) lacks voila: run "
+              f"`make install` in {ROOT}.", file=sys.stderr)
+        return 2
+    command = app_command(args.port, args.extra)
+    print("The dashboard: one page per notebook, at the addresses below (127.0.0.1 only; "
+          "Ctrl+C stops it).", flush=True)
+    os.execv(command[0], command)
+    return 0  # pragma: no cover - execv does not return
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m helpers``."""
     ensure_dependencies(sys.argv[1:] if argv is None else list(argv))
@@ -183,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("extra", nargs="*", help="further jupyter lab options (after --)")
     lab.set_defaults(func=cmd_lab)
+    app = sub.add_parser("app", help="the notebooks as a Voila dashboard (127.0.0.1, no code)")
+    app.add_argument("--port", type=int, default=8888)
+    app.add_argument("extra", nargs="*", help="further voila options (after --)")
+    app.set_defaults(func=cmd_app)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

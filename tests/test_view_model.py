@@ -28,7 +28,7 @@ LAYERS = {
     "widgets": 6, "profiles": 6,
     "report": 7,
     "views": 8,
-    "__main__": 9,
+    "__main__": 9, "voila": 9,
 }
 """data -> metrics -> figures -> widgets / report -> views: a module imports only modules of a
 lower layer (or of its own subpackage). ``__init__`` is exempt (lazy re-exports)."""
