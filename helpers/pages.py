@@ -44,6 +44,7 @@ a.anchor-link{visibility:hidden;margin-left:.3em;text-decoration:none;color:#9aa
 h1:hover a.anchor-link,h2:hover a.anchor-link,h3:hover a.anchor-link{visibility:visible}
 .jp-OutputArea-output,.jp-RenderedHTMLCommon{overflow-x:auto;max-width:100%}
 .js-plotly-plot,.plotly-graph-div{max-width:100%}
+.js-plotly-plot.plotly-graph-div{height:auto!important}
 .atlas-share{margin-left:auto;display:flex;flex-wrap:wrap;align-items:center;gap:.3em .6em;
 max-width:100%}
 .atlas-copy{font:inherit;font-size:13px;color:#fff;background:#2f6db5;border:1px solid #5b8fd0;

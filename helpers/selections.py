@@ -151,8 +151,10 @@ def growth(atlas: Atlas, region: str = ALL, countries: Sequence[str] | None = No
     events = metrics.distinct_events(metrics.filter_rows(
         atlas.events, geos=shown, **span, category="regulatory", event_type=types))
     episodes = metrics.episodes_in(atlas.episodes, geos=shown, **span, event_types=types)
+    place_titles = {g: f"TikTok {label}, {atlas.place_names.get(g, g)}" for g in shown}
     return Selection("growth", params, rows, title,
-                     extra={"events": events.sort_values("date"), "episodes": episodes})
+                     extra={"events": events.sort_values("date"), "episodes": episodes,
+                            "place_titles": place_titles})
 
 
 def claims(atlas: Atlas, claims_place: str = "USA", start: int | None = None,

@@ -21,7 +21,8 @@ from helpers.selections import Selection
 def _growth(sel: Selection, static: bool) -> list[go.Figure]:
     p = sel.params
     return [growth_figure(sel.rows, sel.extra.get("events"), episodes=sel.extra.get("episodes"),
-                          y=p["y"], log_y=p["log_y"], title=sel.title, controls=static)]
+                          y=p["y"], log_y=p["log_y"], title=sel.title, controls=static,
+                          place_titles=sel.extra.get("place_titles"))]
 
 
 def _claims(sel: Selection, static: bool) -> list[go.Figure]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -175,7 +177,8 @@ ROLE_ORDER = {metrics.BAN: 0, metrics.BLOCK: 1, metrics.LIFT: 2, metrics.PARTIAL
 
 def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
                   episodes: pd.DataFrame | None = None, y: str = "value", log_y: bool = False,
-                  title: str | None = None, controls: bool = False) -> go.Figure:
+                  title: str | None = None, controls: bool = False,
+                  place_titles: Mapping[str, str] | None = None) -> go.Figure:
     """Users over time: one line per series (place, product, metric, segment) and claim
     type, so that a line joins only comparable figures; regulatory events in a lane above.
 
@@ -184,8 +187,10 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     symbol and dash; the legend lists places and claim types. The lane above the plot has a
     row per event type: ``episodes`` (``Atlas.episodes``) are bars from start to end (hatched
     when the end is not sourced, up to the last confirmation), events are markers of their
-    type's colour and symbol, with citations on hover. ``controls`` adds a menu of places
-    and range buttons for static pages (markers and ranges are then split per place).
+    type's colour and symbol, with citations on hover; with several places, a bar takes its
+    place's colour (a bar alone does not say whose it is). ``controls`` adds a menu of
+    places and range buttons for static pages (markers and ranges are then split per place;
+    ``place_titles`` gives the title the menu shows for one place).
     """
     title = esc(title or "TikTok users over time")
     if users.empty:
@@ -196,11 +201,13 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     rows = lane_rows(events, episodes)
     lane: list[dict] = []
     if rows and episodes is not None and len(episodes):
-        lane += episode_ranges(episodes, rows)
+        places = {t["meta"]["geo"]: t["line"]["color"] for t in traces
+                  if t.get("meta", {}).get("kind") == "users"}
+        lane += episode_ranges(episodes, rows, places if len(places) > 1 else None)
     if rows and events is not None and len(events):
         lane += event_markers(events, per_geo=controls, rows=rows)
     names = [t["name"] for t in traces + keys + lane if t.get("showlegend")]
-    menus = _geo_menu(traces + keys + lane, y, log_y) if controls else []
+    menus = _geo_menu(traces + keys + lane, y, log_y, title, place_titles) if controls else []
     ticks = _y_ticks(users[y].to_numpy(), y, log_y)
     fig_layout = _growth_layout(title, names, rows, y, log_y, menus, controls,
                                 left=layout.label_px(ticks.get("ticktext", ["0000000"])) + 24)
@@ -290,13 +297,14 @@ def _episode_text(row: object, kind: str) -> str:
             f"<br>{source}")
 
 
-def episode_ranges(episodes: pd.DataFrame,
-                   rows: dict[str, tuple[int, str]] | None = None) -> list[dict]:
+def episode_ranges(episodes: pd.DataFrame, rows: dict[str, tuple[int, str]] | None = None,
+                   place_colours: Mapping[str, str] | None = None) -> list[dict]:
     """Nationwide restriction episodes that took effect, as bars in their type's row of the
     events lane (filled scatter traces on the lane's axis ``y2``, hover on the bar): solid to
     a sourced end or, for a measure in force, to the data's as-of date; hatched up to the
     last confirmation when the end is not sourced. A measure that never took effect is not
-    drawn. One trace per episode; ``rows`` as :func:`lane_rows` gives them."""
+    drawn. One trace per episode; ``rows`` as :func:`lane_rows` gives them; a bar takes its
+    place's colour from ``place_colours`` (several places), else its type's."""
     eps = _drawn_episodes(episodes)
     rows = rows if rows is not None else lane_rows(None, eps)
     traces, shown = [], False
@@ -305,7 +313,8 @@ def episode_ranges(episodes: pd.DataFrame,
         kind = str(getattr(row, "event_type_label", None) or row.event_type).replace("_", " ")
         unsourced = row.status == UNSOURCED
         pos = rows.get(str(row.event_type), (0, kind))[0]
-        colour = str(getattr(row, "event_colour", None) or "#b2182b")
+        colour = (place_colours or {}).get(str(row.geo)) or str(
+            getattr(row, "event_colour", None) or "#b2182b")
         trace = dict(
             type="scatter", x=[row.start, row.start, x1, x1, row.start],
             y=[pos - BAR, pos + BAR, pos + BAR, pos - BAR, pos - BAR], yaxis="y2",
@@ -352,9 +361,11 @@ def event_markers(events: pd.DataFrame, per_geo: bool,
     return traces
 
 
-def _geo_menu(traces: list[dict], y: str, log_y: bool) -> list[dict]:
+def _geo_menu(traces: list[dict], y: str, log_y: bool, title: str = "",
+              place_titles: Mapping[str, str] | None = None) -> list[dict]:
     """A menu showing every place's lines, ranges and event markers, or one place's (with
-    the users axis' ticks of that place); no menu for a single place."""
+    the users axis' ticks of that place, and its title from ``place_titles``); no menu for a
+    single place."""
     geos: dict[str, str] = {}
     for trace in traces:
         meta = trace.get("meta") or {}
@@ -377,12 +388,16 @@ def _geo_menu(traces: list[dict], y: str, log_y: bool) -> list[dict]:
             return (geo, meta["claim_type"]) in claims
         return meta.get("geo") in (geo, None)
 
+    def titled(escaped: str) -> dict:
+        return {"title.text": layout.title(escaped)[0]["text"]} if escaped else {}
+
     buttons = [dict(label="All places", method="update",
-                    args=[{"visible": True}, ticks(set(geos))])]
+                    args=[{"visible": True}, {**ticks(set(geos)), **titled(title)}])]
     for geo, label in geos.items():
         visible = [shown(t, geo) for t in traces]
+        one = esc((place_titles or {}).get(geo, ""))
         buttons.append(dict(label=label, method="update",
-                            args=[{"visible": visible}, ticks({geo})]))
+                            args=[{"visible": visible}, {**ticks({geo}), **titled(one)}]))
     return [layout.menu(buttons, row=1)]
 
 
