@@ -345,3 +345,136 @@ def test_maps_show_the_table_s_figure(atlas: Atlas) -> None:
 def test_growth_of_all_metrics_draws_people_only(atlas: Atlas) -> None:
     sel = selections.growth(atlas, countries=["WLD"], metric="All")
     assert not set(sel.rows["metric"].astype(str)) & set(selections.NOT_USERS)
+
+
+# ---------------------------------------------------------------- a dashboard's widgets
+
+
+def _plain(value):
+    """Plotly's JSON with its typed arrays ({"dtype", "bdata"}) decoded into lists."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        if set(value) - {"shape"} == {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            return array.reshape([int(n) for n in str(value.get("shape", -1)).split(",")
+                                  ]).tolist()
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _state_json(fig) -> dict:
+    """What a new view of ``fig`` draws (its synced state), as plain JSON."""
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    from helpers.figures import fastpath
+
+    state = fastpath.widget_state(fig)
+    assert state is not None
+    return _plain(json.loads(to_json_plotly(state)))
+
+
+def _kernel_json(fig) -> dict:
+    """The figure the kernel holds, as plain JSON."""
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    return _plain(json.loads(to_json_plotly(fig.to_dict())))
+
+
+@pytest.mark.parametrize("cls", EXPLORERS, ids=lambda c: c.__name__)
+def test_a_new_view_draws_the_kernel_s_figure(cls, atlas: Atlas) -> None:
+    """Voila (like a reload) draws each chart from the widget's synced state: when the
+    explorer is displayed and after every change, that state is the whole figure the kernel
+    holds, traces and layout."""
+    explorer = cls(atlas)
+    explorer._repr_mimebundle_()  # displayed: what Voila sends for this output
+    assert explorer.figures and all(len(f.data) > 0 for f in explorer.figures)
+    for fig in explorer.figures:
+        assert _state_json(fig) == _kernel_json(fig)
+    _set_some_controls(explorer)
+    assert explorer.last_error is None
+    for fig in explorer.figures:
+        assert _state_json(fig) == _kernel_json(fig)
+
+
+def test_a_chart_shown_after_an_empty_first_selection_is_in_the_state(atlas: Atlas) -> None:
+    t = W.TimelineExplorer(atlas, region="Oceania", start=2018, end=2018)
+    assert t.is_empty
+    t.controls["region"].value = selections.ALL
+    assert not t.is_empty and len(t.figures[0].data) > 0
+    assert _state_json(t.figures[0]) == _kernel_json(t.figures[0])
+
+
+class _Breaking:
+    """The atlas, except that ``name`` raises (a failure inside a widget callback)."""
+
+    def __init__(self, atlas: Atlas, name: str) -> None:
+        self._atlas, self._name = atlas, name
+
+    def __getattr__(self, attr: str):
+        if attr == self._name:
+            raise RuntimeError(f"{attr} is broken")
+        return getattr(self._atlas, attr)
+
+
+def _shows_error(explorer: W.Explorer, text: str) -> None:
+    assert explorer.is_empty, "the error is not shown"
+    shown = html_unescape(explorer.message.value)
+    assert "Could not draw this selection" in shown and text in shown, shown
+    assert "Traceback" not in shown
+    assert explorer.last_error and "Traceback" in explorer.last_error
+    assert all(box.layout.display == "none" for box in explorer._boxes)
+
+
+@pytest.mark.parametrize("cls", EXPLORERS, ids=lambda c: c.__name__)
+def test_an_error_in_an_update_is_the_explorer_s_message(cls, atlas: Atlas,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing a control never raises into the kernel (a dashboard shows nothing of that):
+    the error is the explorer's own message, and the next good change draws again."""
+    explorer = cls(atlas)
+    name, control = next(iter(explorer.controls.items()))
+    first = control.value
+    other = next(v for v in _extremes(control) if v != first)
+
+    def broken() -> None:
+        raise KeyError("no such rows")
+
+    monkeypatch.setattr(explorer, "select", broken)
+    control.value = other
+    _shows_error(explorer, "KeyError: 'no such rows'")
+    monkeypatch.undo()
+    control.value = first
+    assert not explorer.is_empty, (name, explorer.message.value)
+    assert all(len(f.data) > 0 for f in explorer.figures)
+
+
+@pytest.mark.parametrize(("cls", "broken", "act"), [
+    (W.GrowthExplorer, "geo_options", lambda e: setattr(e.controls["region"], "value",
+                                                         "Europe")),
+    (W.TimelineExplorer, "event_type_codes", lambda e: setattr(e.controls["category"], "value",
+                                                               "business")),
+    (W.PressureExplorer, "default_weights", lambda e: e._reset_weights()),
+], ids=["growth-region", "timeline-category", "pressure-default-weights"])
+def test_an_error_in_a_linked_control_is_the_explorer_s_message(cls, broken: str, act,
+                                                                atlas: Atlas) -> None:
+    explorer = cls(atlas)
+    explorer.atlas = _Breaking(atlas, broken)
+    act(explorer)  # raises nothing
+    _shows_error(explorer, f"RuntimeError: {broken} is broken")
+
+
+def test_an_export_that_fails_says_so_beside_the_button(atlas: Atlas) -> None:
+    def export(_notebook: str, _params: dict) -> None:
+        raise KeyError("region")
+
+    g = W.GrowthExplorer(atlas, export=export)
+    g.export_button.click()  # raises nothing
+    assert "Export failed: KeyError: 'region'" in html_unescape(g.export_status.value)
+    assert not g.is_empty  # the charts stay
+    assert g.last_error and "KeyError" in g.last_error

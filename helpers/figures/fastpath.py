@@ -11,7 +11,8 @@
   plotly sets it when the widget is created or displayed on its own, and sends later changes
   as messages only; a new view (a page reload, a second view, Voila) is drawn from the state,
   so an explorer's charts (filled after they are created, shown inside a Box) came back
-  empty. :func:`keep_widget_state` puts the current figure into the state after each update.
+  empty. :func:`keep_widget_state` puts the current figure into the state after each update
+  (before the explorer is first displayed, too); :func:`widget_state` reads it.
 
 - ``BaseFigureWidget._config``: the plotly.js config the widget is drawn with (synced state,
   so a reload keeps it); :func:`set_widget_config` sets it (e.g. ``topojsonURL``).
@@ -74,6 +75,14 @@ def keep_widget_state(widget: go.FigureWidget) -> None:
         return
     widget._widget_layout = deepcopy(layout._props)
     widget._widget_data = deepcopy(widget._data)
+
+
+def widget_state(widget: go.FigureWidget) -> dict[str, Any] | None:
+    """What a new view of ``widget`` draws (a reload, Voila's page): its synced traces and
+    layout as a figure dict, or None when plotly no longer keeps them."""
+    if not hasattr(widget, "_widget_data") or not hasattr(widget, "_widget_layout"):
+        return None  # pragma: no cover - plotly changed
+    return {"data": widget._widget_data, "layout": widget._widget_layout}
 
 
 def set_widget_config(widget: go.FigureWidget, config: dict) -> None:

@@ -8,16 +8,20 @@ table and the CSV link show exactly those rows, and an empty selection shows the
 message instead of a chart. :meth:`Explorer.parameters` returns every control's value under
 the notebook's parameter names: the export button builds the report with them, and
 ``Explorer(atlas, **explorer.parameters())`` shows the same selection.
+
+Every widget callback is :func:`guarded`: an error never escapes into the kernel (where a
+dashboard shows nothing of it) but shows as the explorer's own message, in place of the chart.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as w
 import pandas as pd
@@ -41,6 +45,22 @@ Y_MODE_OPTIONS = [("absolute (people)", "value"), ("share of population (%)", "s
 WIDE = w.Layout(width="auto", min_width="260px")
 NO_DECAY = 0.0
 """The decay dropdown's value for "no decay" (``half_life_years=None``)."""
+Callback = TypeVar("Callback", bound=Callable[..., None])
+
+
+def guarded(callback: Callback) -> Callback:
+    """A widget callback of an explorer that never raises: an error shows as the explorer's
+    message (see :meth:`Explorer.fail`). ipywidgets would hand it to the kernel, which prints
+    it in JupyterLab's log at best and nowhere in a dashboard."""
+
+    @functools.wraps(callback)
+    def run(self: Explorer, *args: Any, **kwargs: Any) -> None:
+        try:
+            callback(self, *args, **kwargs)
+        except Exception as exc:
+            self.fail(exc)
+
+    return run  # type: ignore[return-value]
 
 
 def _message_html(text: str) -> str:
@@ -80,6 +100,7 @@ class Explorer:
         self.last_error: str | None = None
         self._shown: dict[int, dict] = {}  # figure index -> properties last sent
         self._boxes: list[w.Box] = []
+        self._linked: set[str] = set()  # controls whose own callback redraws
         self._ready = False
         self.fixed: dict[str, Any] = {}  # parameters of the view without a control
         self.ui: w.Widget = w.VBox()
@@ -135,14 +156,23 @@ class Explorer:
                                  layout=w.Layout(align_items="center", flex_flow="row wrap",
                                                  justify_content="space-between")),
                           self.table], layout=w.Layout(width="100%"))
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        for name, control in self.controls.items():
+            if name not in self._linked:
+                control.observe(self._on_change, names="value")
         self._ready = True
         self.update()
 
+    @guarded
     def _on_change(self, _change: object = None) -> None:
         if self._ready:
             self.update()
+
+    def link(self, name: str, callback: Callable[[object], None]) -> None:
+        """Call ``callback`` (which adjusts other controls, then redraws through
+        ``_on_change``) instead of redrawing when control ``name`` changes: one redraw per
+        change, and an error in ``callback`` stays shown."""
+        self._linked.add(name)
+        self.controls[name].observe(callback, names="value")
 
     def quiet(self) -> _Quiet:
         """A block in which control changes do not redraw (for linked controls)."""
@@ -166,10 +196,15 @@ class Explorer:
             self.table.value = tables.frame_to_html_table(table, self.table_columns)
             self.download.value = tables.csv_download_link(self.export_frame(), self.filename)
         except Exception as exc:  # a widget callback must not print a traceback
-            self._show_message(f"Could not draw this selection ({type(exc).__name__}: {exc}).")
-            self.last_error = traceback.format_exc()
+            self.fail(exc)
         finally:
             self.updates += 1
+
+    def fail(self, exc: BaseException) -> None:
+        """Show ``exc`` as the explorer's message in place of the charts (the traceback is
+        kept in ``last_error``)."""
+        self.last_error = "".join(traceback.format_exception(exc))
+        self._show_message(f"Could not draw this selection ({type(exc).__name__}: {exc}).")
 
     def after_update(self) -> None:
         """Hook for explorers that show more than the charts (e.g. the pressure formula)."""
@@ -204,15 +239,19 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         return self.ui._repr_mimebundle_(**kwargs)
 
+    @guarded
     def _on_export(self, _button: w.Button) -> None:
         if self.export is None:
             return
         self.export_status.value = "Building the report ..."
         try:
             path = self.export(self.notebook, self.parameters())
-        except (RuntimeError, ValueError, OSError) as exc:
-            self.export_status.value = ("<span style='color:#b2182b'>Export failed: "
-                                        f"{html.escape(str(exc))}</span>")
+        except Exception as exc:  # said beside the button; the charts stay
+            self.last_error = "".join(traceback.format_exception(exc))
+            detail = str(exc) if isinstance(exc, RuntimeError | ValueError | OSError) else (
+                f"{type(exc).__name__}: {exc}")
+            self.export_status.value = ("<span class='atlas-export-error' style='color:#b2182b'>"
+                                        f"Export failed: {html.escape(detail)}</span>")
             return
         url = served_url(path)
         where = html.escape(str(path))
@@ -338,7 +377,7 @@ class GrowthExplorer(Explorer):
             options=labelled(atlas, "events", "event_type", reg_types),
             value=tuple(t for t in resolved["event_types"] if t in reg_types), rows=8,
             description="Events", layout=WIDE)
-        c["region"].observe(self._region_changed, names="value")
+        self.link("region", self._region_changed)
         self._start([
             w.HBox([w.Label("Places"), c["countries"]], layout=w.Layout(width="100%")),
             w.HBox([w.VBox([c["region"], c["metric"], c["claim_type"], c["y"], c["base_year"],
@@ -351,6 +390,7 @@ class GrowthExplorer(Explorer):
             return [self._codes[n] for n in value if n in self._codes]
         return super().parameter_value(name, value)
 
+    @guarded
     def _region_changed(self, _change: object = None) -> None:
         """A region narrows the place list; kept places stay chosen, else its largest
         markets (the same default as the report's)."""
@@ -525,10 +565,11 @@ class TimelineExplorer(Explorer):
             value=tuple(t for t in (offered if timeline_types is None else timeline_types)
                         if t in offered))
         c["period"] = period_slider(atlas, start, end)
-        c["category"].observe(self._category_changed, names="value")
+        self.link("category", self._category_changed)
         self._start([w.HBox([w.VBox([c["region"], c["category"]]), c["timeline_types"]],
                             layout=w.Layout(flex_flow="row wrap")), c["period"]])
 
+    @guarded
     def _category_changed(self, _change: object = None) -> None:
         """A category offers its own event types, all chosen."""
         c = self.controls
@@ -609,6 +650,7 @@ class PressureExplorer(Explorer):
             return None if value == NO_DECAY else value
         return super().parameter_value(name, value)
 
+    @guarded
     def _reset_weights(self, _button: w.Button | None = None) -> None:
         with self.quiet():
             for key, slider in self.weight_sliders.items():
