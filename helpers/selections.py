@@ -295,9 +295,7 @@ def status_map(atlas: Atlas, status_year: int | None = None, start: int | None =
     year = end if status_year is None else period(atlas, status_year, status_year)[1]
     params = dict(status_year=year, start=start, end=end)
     rows = status_at(atlas, year)
-    when = status_date(atlas, year)
-    moment = (f"on {formatting.day(when)} (the data's as-of date)" if when.year == year
-              and when < pd.Timestamp(f"{year}-12-31") else f"at the end of {year}")
+    moment = status_moment(atlas, year)
     message = "" if len(rows) else (f"No country had TikTok banned, blocked or restricted "
                                     f"{moment}: choose another year.")
     years = list(range(min(start, year), max(end, year) + 1))
@@ -305,6 +303,7 @@ def status_map(atlas: Atlas, status_year: int | None = None, start: int | None =
                      message, extra={
                          "moment": moment,
                          "years": years,
+                         "moments": {y: status_moment(atlas, y) for y in years},
                          "by_year": lambda: {y: status_at(atlas, y) for y in years}})
 
 
@@ -312,6 +311,14 @@ def status_date(atlas: Atlas, year: int) -> pd.Timestamp:
     """The end of ``year``, or the data's as-of date when the year is not over in the data
     (a measure in force is known to hold up to the as-of date, not beyond)."""
     return min(pd.Timestamp(f"{year}-12-31"), atlas.as_of)
+
+
+def status_moment(atlas: Atlas, year: int) -> str:
+    """When a year's status holds, in words: 'at the end of 2020', or 'on 30 Nov 2026 (the
+    data's as-of date)' for the year of the as-of date."""
+    when = status_date(atlas, year)
+    return (f"on {formatting.day(when)} (the data's as-of date)" if when.year == year
+            and when < pd.Timestamp(f"{year}-12-31") else f"at the end of {year}")
 
 
 def status_at(atlas: Atlas, year: int) -> pd.DataFrame:

@@ -80,8 +80,7 @@ def _status_map(sel: Selection, static: bool) -> list[go.Figure]:
     year = sel.params["status_year"]
     if static:
         return [status_map_figure(sel.extra["by_year"](), active=year,
-                                  title="Where TikTok was restricted, by the end of the year "
-                                  "on the slider (the data's as-of date in its last year)")]
+                                  moments=sel.extra.get("moments"))]
     return [status_map_figure({year: sel.rows}, animate=False, title=sel.title)]
 
 

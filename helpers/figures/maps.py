@@ -3,7 +3,7 @@ restriction status. Only places whose ``regions.kind`` is country are drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -123,7 +123,8 @@ def choropleth_figure(frame: pd.DataFrame, *, value: str = "value", title: str,
 
 
 def _map_figure(snapshot: Callable[[int], dict], years: Sequence[int], title: str,
-                animate: bool, active: int | None = None) -> go.Figure:
+                animate: bool, active: int | None = None,
+                titles: Mapping[int, str] | None = None) -> go.Figure:
     """A world map showing ``snapshot(active)`` (default: the last year) across the full
     width, its colour bar lying under it; with ``animate``, a frame per year and, under the
     colour bar, a slider starting on ``active`` with a play button on its left."""
@@ -149,15 +150,19 @@ def _map_figure(snapshot: Callable[[int], dict], years: Sequence[int], title: st
                  lataxis=dict(range=[-58, 85]), center=dict(lon=0),
                  domain=dict(x=[0, 1], y=[0, 1]))))
     if animate:
-        _add_year_frames(fig, years, placed, years.index(active))
+        _add_year_frames(fig, years, placed, years.index(active), titles)
     return fig
 
 
 def _add_year_frames(fig: go.Figure, years: Sequence[int],
-                     snapshot: Callable[[int], dict], active: int) -> None:
+                     snapshot: Callable[[int], dict], active: int,
+                     titles: Mapping[int, str] | None = None) -> None:
     """Animation frames with a year slider (starting on ``years[active]``) under the colour
-    bar, and a play button on the slider's left."""
-    fig.frames = [go.Frame(name=str(y), data=[snapshot(y)]) for y in years]
+    bar, and a play button on the slider's left; with ``titles`` (escaped, per year), each
+    frame sets the chart's title and the slider shows the year alone."""
+    fig.frames = [go.Frame(name=str(y), data=[snapshot(y)], layout=dict(
+        title=dict(text=layout.title(titles[y])[0]["text"])) if titles else None)
+        for y in years]
     steps = [dict(method="animate", label=str(y),
                   args=[[str(y)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                        transition=dict(duration=0))]) for y in years]
@@ -166,7 +171,8 @@ def _add_year_frames(fig: go.Figure, years: Sequence[int],
         sliders=[dict(active=active, steps=steps, x=0, len=1, xanchor="left", y=below,
                       yanchor="top", pad=dict(l=PLAY, t=0, b=0, r=10),
                       font=dict(size=11),
-                      currentvalue=dict(prefix="as of end of ", font=dict(size=13)))],
+                      currentvalue=dict(prefix="" if titles else "as of end of ",
+                                        font=dict(size=13)))],
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=below, xanchor="left",
                           yanchor="top", pad=dict(t=26, l=0, r=0, b=0),
                           buttons=[dict(label="▶", method="animate", args=[
@@ -185,11 +191,13 @@ def _two_lines(text: str) -> str:
 
 
 def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = None,
-                      animate: bool = True, active: int | None = None) -> go.Figure:
+                      animate: bool = True, active: int | None = None,
+                      moments: Mapping[int, str] | None = None) -> go.Figure:
     """Map of the strongest national status per country at the end of each year (slider).
 
     ``statuses`` maps a year to the statuses at its end (``selections.status_at``: with
-    place names and sources for the citation on hover)."""
+    place names and sources for the citation on hover); ``moments`` names when each year's
+    status holds ("at the end of 2020"), and each year's frame then titles the map with it."""
     title = esc(title or "Where TikTok was restricted, by the end of each year")
     levels = list(STATUS_COLOURS)
     n = len(levels)
@@ -219,4 +227,8 @@ def status_map_figure(statuses: dict[int, pd.DataFrame], *, title: str | None = 
                                   ticktext=[_two_lines(s) for s in levels],
                                   tickfont=dict(size=10), title=dict(text="status")))
 
-    return _map_figure(snapshot, years, title, animate, active)
+    titles = ({y: esc(f"Where TikTok was restricted {moments[y]}") for y in years}
+              if moments and animate and all(y in moments for y in years) else None)
+    if titles:
+        title = titles[active if active in titles else years[-1]]
+    return _map_figure(snapshot, years, title, animate, active, titles)
