@@ -29,7 +29,7 @@ def built(session_reports: SessionReports) -> Path:
 def _text(page: Path) -> str:
     """The visible text of a page, tags removed, entities decoded, spaces collapsed."""
     raw = page.read_text(encoding="utf-8")
-    raw = re.sub(r"<script.*?</script>", " ", raw, flags=re.S)
+    raw = re.sub(r"<(script|style).*?</\1>", " ", raw, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
 
 
@@ -176,3 +176,19 @@ def test_profiles_share_one_plotly_file_and_load_it_only_with_a_chart(built: Pat
     assert "plotly.min.js" not in montana and "class=\"plotly-graph-div\"" not in montana
     sizes = pd.Series({p.name: p.stat().st_size for p in (built / "places").glob("*.html")})
     assert sizes.max() < 400_000, sizes.idxmax()
+
+
+DEVELOPER_WORDS = re.compile(r"\b(test suite|nbval|papermill|pytest|kernel|Traceback|DataFrame|"
+                             r"NaN|NaT|None|nan|<NA>|dtype|1 places|1 countries|1 events)\b")
+
+
+def test_reader_pages_read_as_sentences_for_readers(built: Path) -> None:
+    """No words meant for developers and no broken plural on any page; a one-place selection
+    (chapter 04 opens on the United States) reads '1 place' and names the place."""
+    pages = [p for p in built.rglob("*.html") if "sets" not in p.relative_to(built).parts]
+    found = {str(p.relative_to(built)): sorted(set(DEVELOPER_WORDS.findall(_text(p))))
+             for p in pages}
+    assert {k: v for k, v in found.items() if v} == {}
+    autumn = _text(built / "04-autumn-2020.html")
+    assert re.search(r"\b\d+ figures for 1 place\b", autumn)
+    assert "TikTok users in the United States" in autumn
