@@ -110,7 +110,7 @@ def lab_command(root: Path, port: int, extra: Sequence[str] = ()) -> list[str]:
 def app_command(port: int, extra: Sequence[str] = (), *,
                 cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
                 cull_interval: int = CULL_INTERVAL,
-                progressive: bool = True) -> list[str]:
+                progressive: bool = True, notebooks: Path = NOTEBOOKS_DIR) -> list[str]:
     """The dashboard command of ``make app`` (and of its browser test): Voila on 127.0.0.1
     serving ``notebooks/`` (each at ``/voila/render/NAME.ipynb``) with the project's
     template (``helpers/voila``: nothing fetched from another machine), no code cells,
@@ -119,8 +119,8 @@ def app_command(port: int, extra: Sequence[str] = (), *,
     (a crashed browser, a lost network) is culled after ``cull_idle_timeout`` seconds without
     activity, checked every ``cull_interval`` seconds. A kernel whose page is still open is
     kept. ``progressive`` shows each cell as soon as it has run instead of the whole page at
-    the end."""
-    return [sys.executable, "-m", "helpers.voila", str(NOTEBOOKS_DIR), "--no-browser",
+    the end. ``notebooks``: the folder served (the tests serve a copy)."""
+    return [sys.executable, "-m", "helpers.voila", str(notebooks), "--no-browser",
             f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
             "--VoilaConfiguration.template=atlas",
             "--VoilaConfiguration.strip_sources=True",

@@ -8,6 +8,10 @@ What it adds to ``voila`` (``helpers.kernels.app_command`` passes the options):
 - the routes ``<base URL>atlas/reports/`` and ``atlas/assets/`` (``helpers.kernels.
   APP_FOLDERS``): the export button's pages and the world map the maps draw; its kernels get
   ``ATLAS_APP`` so that ``helpers.kernels.served_url`` links to them;
+- a closed page ends its kernel at once: Voila's page asks for that on unload, with the
+  ``_xsrf`` cookie the server checks, which Voila 0.5 never sets (voila-dashboards/voila
+  issue 1458: every request failed with 403 and each visit's kernel stayed until culled); a
+  prelaunch hook sets it;
 - errors as one line: the kernels' IPython shows an exception as ``Type: message`` (a
   profile of its own, in a temporary folder), so a failing cell tells the reader what went
   wrong without a traceback;
@@ -20,6 +24,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from helpers.kernels import APP_ENV, APP_FOLDERS
@@ -32,6 +37,13 @@ c.HistoryManager.enabled = False
 """
 
 
+def set_xsrf_cookie(handler: Any, notebook: Any = None, cwd: Any = None) -> None:
+    """Voila's prelaunch hook (called with the page's request handler before its kernel
+    starts): give the page the ``_xsrf`` cookie, which tornado sets on the first use of
+    the handler's ``xsrf_token``. Returns None: the notebook is unchanged."""
+    _ = handler.xsrf_token
+
+
 def _voila_class() -> type:
     from jupyter_server.utils import url_path_join
     from tornado.web import StaticFileHandler
@@ -39,6 +51,12 @@ def _voila_class() -> type:
 
     class AtlasVoila(Voila):
         """Voila serving the project's reports and assets beside the notebooks."""
+
+        def initialize(self, argv: list[str] | None = None) -> None:
+            super().initialize(argv)
+            config = self.voila_configuration
+            if config.prelaunch_hook is None and not config.preheat_kernel:
+                config.prelaunch_hook = set_xsrf_cookie
 
         def init_handlers(self) -> list:
             routes = [(url_path_join(self.server_url, f"/atlas/{name}/(.*)"), StaticFileHandler,
