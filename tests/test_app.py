@@ -99,6 +99,8 @@ def test_the_template_links_nothing_off_the_machine() -> None:
     assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
     text = (template / "index.html.j2").read_text()
     assert text.count("replace(") == 2  # the lab template's two Font Awesome links
+    page = (template / "page.html").read_text()  # the notebook list, errors, 404
+    assert "https:" not in page and "http:" not in page
 
 
 # ---------------------------------------------------------------- the server
@@ -275,14 +277,20 @@ class Visit:
     kernel_id: str = ""
 
 
-def _open(browser, url: str) -> Visit:
+def _open_plain(browser, url: str) -> Visit:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     visit = Visit(page, context, [], [])
     context.on("request", lambda r: visit.requests.append(r.url))
     page.on("pageerror", lambda e: visit.errors.append(str(e)))
     page.goto(url, timeout=PAGE_TIMEOUT)
-    visit.kernel_id = page.evaluate(
+    return visit
+
+
+def _open(browser, url: str) -> Visit:
+    """A notebook's page, with the id of the kernel the dashboard started for it."""
+    visit = _open_plain(browser, url)
+    visit.kernel_id = visit.page.evaluate(
         "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
     return visit
 
@@ -341,6 +349,21 @@ def test_each_notebook_is_a_dashboard(browser, app: App, name: str) -> None:
         assert _off_machine(visit) == []
     finally:
         _close_and_wait_for_the_cull(app, visit)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_notebook_list_and_a_missing_page_ask_nothing_off_the_machine(browser,
+                                                                          app: App) -> None:
+    visit = _open_plain(browser, app.url + "/")
+    try:
+        for name in CHANGES:
+            visit.page.get_by_text(f"{name}.ipynb").wait_for(timeout=DRAW_TIMEOUT)
+        visit.page.goto(app.page("no-such-notebook"))
+        visit.page.get_by_text("404").first.wait_for(timeout=DRAW_TIMEOUT)
+        assert _off_machine(visit) == []
+    finally:
+        visit.context.close()
 
 
 @pytest.mark.browser
