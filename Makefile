@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv/ and install the project with its dev extra
 
-report: $(STAMP) ## Build the offline HTML reports into reports/ (ARGS="--param region=Europe --out DIR" etc.)
+report: $(STAMP) browser ## Build the offline HTML reports into reports/ (ARGS="--param region=Europe --out DIR" etc.)
 	$(PY) -m helpers report $(ARGS)
 
 validate: $(STAMP) ## Validate tiktok_data/ against datapackage.json and the project's rules
