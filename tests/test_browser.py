@@ -253,9 +253,12 @@ def test_print_redraws_each_chart_at_the_paper_s_width(browser, reports: Path,
     from helpers.pages import PRINT_WIDTH_PX
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    heights = ("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => "
+               "[gd._fullLayout.height, gd.clientHeight])")
     for name in ("01-global-growth.html", "03-regulatory-pressure.html"):
         page.goto((reports / name).as_uri())
         _wait_drawn(page, "main")
+        on_screen = page.evaluate(heights)
         page.emulate_media(media="print")
         page.wait_for_function(PRINTED, arg=PRINT_WIDTH_PX, timeout=DRAW_TIMEOUT)
         boxes = page.evaluate(PRINT_BOXES)
@@ -269,6 +272,7 @@ def test_print_redraws_each_chart_at_the_paper_s_width(browser, reports: Path,
         page.wait_for_function(
             "() => [...document.querySelectorAll('.js-plotly-plot')].every(gd => "
             "gd._fullLayout.width > 1000)", timeout=DRAW_TIMEOUT)
+        assert page.evaluate(heights) == on_screen, name  # no chart collapses after printing
     page.close()
 
 
