@@ -65,6 +65,8 @@ body{background:#fff}main{max-width:none;padding:0}
 h2,h3{break-after:avoid;page-break-after:avoid}
 a{color:inherit}
 }
+.atlas-images{font-size:13px;color:#52606d;margin:0 0 .6em;overflow-wrap:anywhere}
+@media print{.atlas-images{display:none!important}}
 """
 
 PRINT_WIDTH_PX = 700

@@ -25,7 +25,7 @@ from typing import Any
 
 import nbformat
 
-from helpers import checks, profiles
+from helpers import checks, images, profiles
 from helpers.atlas import Atlas
 from helpers.data import DataValidationError, read_package
 from helpers.kernels import quiet_kernel_manager
@@ -225,6 +225,7 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
     work = Path(str(out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"))
     scratch = work.with_name(work.name + "-executed")
     started = time.perf_counter()
+    pictures = images.BuildImages(atlas.as_of, progress)  # Chromium starts meanwhile
     try:
         for folder in (work, scratch):
             shutil.rmtree(folder, ignore_errors=True)
@@ -244,9 +245,13 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
             index, (path, title, intro) = item
             t0 = time.perf_counter()
             nb = _execute(path, scratch, params, data_dir, work / "data" / path.stem)
+            try:
+                pictures.page(work / "data" / path.stem, work / images.IMG_DIR)
+            except images.ImageRenderError as exc:
+                raise ReportBuildError(f"{path.stem}: {exc}") from exc
             page = Page(path.stem, title, intro, f"{path.stem}.html", 0.0)
-            (work / page.filename).write_text(
-                _render_page(nb, page, links, footer, plotly_bundle), encoding="utf-8")
+            (work / page.filename).write_text(images.keep_built_links(
+                _render_page(nb, page, links, footer, plotly_bundle), work), encoding="utf-8")
             seconds = time.perf_counter() - t0
             progress(f"[{index + 1}/{len(paths)}] {path.stem} ... {seconds:.1f} s")
             return Page(path.stem, title, intro, page.filename, seconds)
@@ -261,6 +266,8 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
             n_places = place_pages.result()
         progress(f"{n_places} place profiles and the at-a-glance page ... "
                  f"{time.perf_counter() - t0:.1f} s")
+        if pictures.summary():
+            progress(pictures.summary())
         old_sets = sorted(p.name for p in (out_dir / SETS_DIR).iterdir()) if (
             out_dir / SETS_DIR).is_dir() else []
         (work / "index.html").write_text(
@@ -275,6 +282,7 @@ def build_reports(out_dir: Path = Path("reports"), data_dir: str | os.PathLike[s
         shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
+        pictures.close()
         shutil.rmtree(scratch, ignore_errors=True)
     progress(f"built {len(pages)} pages in {time.perf_counter() - started:.1f} s -> {out_dir}")
     return out_dir

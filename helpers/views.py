@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from helpers import captions, figures, formatting, metrics, profiles, selections, tables
+from helpers import captions, figures, formatting, images, metrics, profiles, selections, tables
 from helpers.atlas import Atlas
 from helpers.export import csv_text
 from helpers.pages import figure_html
@@ -106,6 +106,7 @@ class StaticView:
     summary: str = ""
     formats: Mapping[str, str] = field(default_factory=dict)
     csv_link: str = field(default="", init=False)
+    image_links: list[str] = field(default_factory=list, init=False)
 
     @property
     def figure(self) -> go.Figure:
@@ -128,18 +129,32 @@ class StaticView:
             self.csv_link = (f'<a class="atlas-csv" href="{html.escape(SETTINGS.csv_href)}/'
                              f'{html.escape(name)}">CSV of the {len(rows)} rows behind '
                              f'this chart</a>')
+            page = SETTINGS.csv_dir.name  # the build draws them as images (helpers.images)
+            self.image_links = [images.record(
+                SETTINGS.csv_dir, page, self.name + (f"-{i}" if i else ""), fig.to_plotly_json(),
+                images.publishers(self._frames_behind(i))) for i, fig in enumerate(self.figures)]
+
+    def _frames_behind(self, index: int) -> list[pd.DataFrame]:
+        """The rows figure ``index`` draws: the view's rows and what the chart shows besides
+        (events, episodes; the users only the second pressure chart sets against them), not
+        the other years of a map's slider (an image shows the year it opens on)."""
+        return [self.selection.rows, *(
+            frame for key, frame in self.selection.extra.items()
+            if isinstance(frame, pd.DataFrame) and key != "history"
+            and (key != "versus" or index == 1))]
 
     @property
     def captions(self) -> list[str]:
         """One sentence per figure: what it shows, its largest value and the period."""
         return captions.caption(self.selection)
 
-    def _chart_html(self, fig: go.Figure, div_id: str, caption: str) -> str:
-        """A figure with its caption: visible, and the accessible name of the chart."""
+    def _chart_html(self, fig: go.Figure, div_id: str, caption: str, links: str = "") -> str:
+        """A figure with its caption (visible, and the accessible name of the chart), then the
+        links to its images."""
         text = html.escape(caption)
         return (f"<figure class='atlas-chart'><div role='group' aria-label='{text}'>"
                 f"{figure_html(fig, div_id)}</div>"
-                f"<figcaption class='atlas-caption'>{text}</figcaption></figure>")
+                f"<figcaption class='atlas-caption'>{text}</figcaption></figure>{links}")
 
     def to_html(self) -> str:
         """The figures with their captions, the summary, the table and the CSV link as one
@@ -149,8 +164,10 @@ class StaticView:
         texts = self.captions
         summary = (f"<p class='atlas-summary'>{html.escape(self.summary)}</p>"
                    if self.summary and self.summary not in texts else "")
-        charts = "".join(self._chart_html(fig, f"fig-{self.name}" + (f"-{i}" if i else ""), text)
-                         for i, (fig, text) in enumerate(zip(self.figures, texts, strict=True)))
+        links = self.image_links or [""] * len(self.figures)
+        charts = "".join(self._chart_html(fig, f"fig-{self.name}" + (f"-{i}" if i else ""), text,
+                                          link) for i, (fig, text, link) in enumerate(
+                             zip(self.figures, texts, links, strict=True)))
         return (f"<section class='atlas-view' id='view-{self.name}'>{charts}{summary}"
                 f"<details class='atlas-data'><summary>Data behind this chart</summary>"
                 f"{table}</details>{self.csv_link}</section>")

@@ -25,7 +25,7 @@ LAYERS = {
     "checks": 3, "atlas": 3,
     "parameters": 4, "selections": 4,
     "figures": 5, "places": 5, "captions": 5,
-    "widgets": 6, "profiles": 6,
+    "widgets": 6, "profiles": 6, "images": 6,
     "report": 7,
     "views": 8,
     "__main__": 9, "voila": 9,
