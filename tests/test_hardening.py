@@ -171,7 +171,8 @@ def test_a_killed_build_leaves_the_previous_reports_readable(
     build_reports(previous, notebooks=[NOTEBOOK], progress=lambda s: None)
     _readable(previous)
     assert _leftovers(previous) == []  # the next build removed what the killed one left
-    assert {p.name for p in previous.glob("*.html")} == {"index.html", f"{NOTEBOOK}.html"}
+    assert {p.name for p in previous.glob("*.html")} == {"index.html", "glance.html",
+                                                        f"{NOTEBOOK}.html"}
 
 
 def test_an_io_error_while_replacing_is_a_clear_error(previous: Path,
