@@ -108,3 +108,21 @@ def replaying(executed: Path):
 
     return replay
 
+
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """The one Debian Chromium of a test process (Playwright's sync API allows one running
+    instance per thread, so every browser test shares it). Tests that use it are skipped
+    when chromium is missing (their own ``skipif``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        chromium = play.chromium.launch(executable_path=shutil.which("chromium"),
+                                        args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()

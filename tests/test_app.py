@@ -228,16 +228,6 @@ def app() -> Iterator[App]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 # ---------------------------------------------------------------- in Chromium
 
 # Every element of the chart's plotly data, summarised: name, visibility, number of points.

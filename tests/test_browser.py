@@ -44,16 +44,6 @@ RUN_TIMEOUT = 300_000  # ms: Run All finished (every code cell executed, kernel 
 DRAW_TIMEOUT = 120_000  # ms: charts drawn, or redrawn after a change
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def reports(session_reports: SessionReports) -> Path:
     """The full reports built once for the session (tests/conftest.py)."""

@@ -313,24 +313,17 @@ def test_a_replayed_build_draws_its_page_s_images_with_one_browser(
 
 @needs_chromium
 @pytest.mark.browser
-def test_image_links_fit_a_phone_and_are_not_printed(built: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            for name in PAGES:
-                page.goto((built / name).as_uri())
-                boxes = page.eval_on_selector_all(
-                    ".atlas-images", "els => els.map(e => e.getBoundingClientRect().right)")
-                assert boxes and max(boxes) <= 390, (name, boxes)
-                assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
-                page.emulate_media(media="print")
-                shown = page.eval_on_selector_all(
-                    ".atlas-images", "els => els.filter(e => e.offsetParent !== null).length")
-                assert shown == 0, name
-                page.emulate_media(media="screen")
-        finally:
-            browser.close()
+def test_image_links_fit_a_phone_and_are_not_printed(browser, built: Path) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    for name in PAGES:
+        page.goto((built / name).as_uri())
+        boxes = page.eval_on_selector_all(
+            ".atlas-images", "els => els.map(e => e.getBoundingClientRect().right)")
+        assert boxes and max(boxes) <= 390, (name, boxes)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        page.emulate_media(media="print")
+        shown = page.eval_on_selector_all(
+            ".atlas-images", "els => els.filter(e => e.offsetParent !== null).length")
+        assert shown == 0, name
+        page.emulate_media(media="screen")
+    page.close()

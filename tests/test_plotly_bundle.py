@@ -177,26 +177,20 @@ def test_npm_runs_only_in_make_plotly_bundle() -> None:
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None,
                     reason="Debian's chromium is not installed: run `make browser` as root")
-def test_bundle_in_chromium_is_the_plotly_object_with_its_trace_types(manifest: dict,
-                                                                      lean: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=shutil.which("chromium"),
-                                       args=["--no-sandbox", "--disable-gpu",
-                                             "--disable-background-networking"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.set_content("<!DOCTYPE html><html><head></head><body></body></html>")
-        page.add_script_tag(content=lean)
-        found = page.evaluate("""() => ({
-            version: Plotly.version,
-            api: ['newPlot', 'relayout', 'restyle', 'update', 'animate', 'addFrames', 'react']
-                 .filter(name => typeof Plotly[name] !== 'function'),
-            resize: typeof Plotly.Plots.resize,
-            traces: Object.keys(Plotly.PlotSchema.get().traces).sort()})""")
-        browser.close()
+def test_bundle_in_chromium_is_the_plotly_object_with_its_trace_types(browser, manifest: dict,
+                                                                  lean: str) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_content("<!DOCTYPE html><html><head></head><body></body></html>")
+    page.add_script_tag(content=lean)
+    found = page.evaluate("""() => ({
+        version: Plotly.version,
+        api: ['newPlot', 'relayout', 'restyle', 'update', 'animate', 'addFrames', 'react']
+             .filter(name => typeof Plotly[name] !== 'function'),
+        resize: typeof Plotly.Plots.resize,
+        traces: Object.keys(Plotly.PlotSchema.get().traces).sort()})""")
+    page.close()
     assert errors == []
     assert found == {"version": manifest["plotlyjs_version"], "api": [], "resize": "function",
                      "traces": manifest["trace_types"]}

@@ -51,16 +51,6 @@ SHOWS_FRAME = """([id, name]) => { const gd = document.getElementById(id),
   return !!f && JSON.stringify(gd.data[0].locations) === JSON.stringify(f.data[0].locations); }"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def reports(session_reports: SessionReports) -> Path:
     """The full reports built once for the session (tests/conftest.py), read only."""
