@@ -114,11 +114,13 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gp
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
-    """The one Debian Chromium of a test process (Playwright's sync API allows one running
-    instance per thread, so every browser test shares it). Tests that use it are skipped
-    when chromium is missing (their own ``skipif``)."""
+    """Debian's Chromium for the browser tests of one test file, the only one running in the
+    process: Playwright's sync API runs one event loop per thread, and while it runs, neither
+    a second ``sync_playwright`` nor ``asyncio.run`` (the kernel tests) can start; closing it
+    with its file frees the thread for the next file. Tests that use it are skipped when
+    chromium is missing (their own ``skipif``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as play:
