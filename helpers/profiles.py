@@ -268,8 +268,9 @@ def write_place_pages(atlas: Atlas, out: Path, links: Sequence[tuple[str, str]],
         shell("Places · TikTok Growth Atlas", places_index_body(all_places, inner),
               nav(links, f"{PLACES_DIR}/index.html", prefix="../"), footer,
               Scripts(plotly="none")), encoding="utf-8")
+    split = places.rows_by_place(atlas)
     for place in all_places:
-        prof = places.profile(atlas, place)
+        prof = places.profile(atlas, place, split)
         scripts = Scripts(plotly=f"../{ASSETS}/{PLOTLY_FILE}" if prof.claims is not None
                           else "none")
         (out / PLACES_DIR / f"{place.slug}.html").write_text(
