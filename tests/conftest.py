@@ -7,8 +7,10 @@ import fcntl
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +130,29 @@ def browser() -> Iterator:
                                         args=BROWSER_ARGS)
         yield chromium
         chromium.close()
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str,
+               every: float = 0.2) -> Any:
+    """Poll ``condition`` (a state query, never a fixed delay) until it returns something
+    true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+def watch_page(page: Any) -> tuple[list[str], list[str]]:
+    """The console errors and page errors of a Playwright page, and its requests that leave
+    the machine (anything but file:, data:, blob: and about:), as lists that fill up."""
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url)
+            if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
+    return errors, requests

@@ -32,7 +32,7 @@ import pytest
 from helpers import kernels
 from helpers.paths import ASSETS_DIR, NOTEBOOKS_DIR
 from helpers.widgets import EXPLORERS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(
@@ -113,15 +113,8 @@ def _free_port() -> int:
 
 
 def _wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``condition`` (a state query) until it returns something true."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.5)
+    """Poll a state query every half second (tests/conftest.py ``wait_until``)."""
+    return wait_until(condition, timeout, what, every=0.5)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,9 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers.notebooks import WIDGET_VIEW, is_checked
-from tests.conftest import ROOT, SessionReports
+from tests.conftest import ROOT, SessionReports, wait_until, watch_page
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -83,12 +82,7 @@ def screenshot_report_page(page, html_file: Path, target: Path) -> None:
 def test_reports_render_offline_in_chromium(browser, reports: Path) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url)
-            if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
+    errors, requests = watch_page(page)
     pages = sorted(reports.glob("*.html"))
     assert {p.name for p in pages} >= {"index.html", "glance.html"} and len(pages) == 6
     for html_file in pages:
@@ -183,12 +177,7 @@ def test_pages_read_well_on_desktop_and_phone(browser, reports: Path, screen: st
     accessible name, and no legend, menu, slider or modebar covers the plot or another."""
     context = browser.new_context(viewport=VIEWPORTS[screen])
     page = context.new_page()
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url)
-            if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
+    errors, requests = watch_page(page)
     found: dict[str, list] = {}
     width = VIEWPORTS[screen]["width"]
     for html_file in _layout_pages(reports):
@@ -321,18 +310,6 @@ class Lab:
         return next((s for s in self.api("sessions") if s["path"] == notebook), None)
 
 
-def _wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``condition`` (a state query) until it returns something true."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """ONE JupyterLab server for the whole session, started as ``make lab`` starts it
@@ -367,7 +344,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             return False
 
     try:
-        _wait_until(answering, START_TIMEOUT, "JupyterLab's REST API")
+        wait_until(answering, START_TIMEOUT, "JupyterLab's REST API")
         yield lab
     finally:
         server.terminate()
@@ -436,7 +413,7 @@ def _open_and_run_all(page, lab: Lab, notebook: str) -> None:
     name = Path(notebook).stem
     page.goto(f"{lab.url}/lab/workspaces/{name}/tree/{notebook}?reset&token={lab.token}")
     page.wait_for_function(READY, arg=notebook, timeout=KERNEL_TIMEOUT)
-    _wait_until(lambda: _kernel_idle(lab, notebook), KERNEL_TIMEOUT / 1000,
+    wait_until(lambda: _kernel_idle(lab, notebook), KERNEL_TIMEOUT / 1000,
                 f"the kernel of {notebook} to be idle (server)")
     page.click("li.lm-MenuBar-item:has-text('Run')")
     page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
@@ -445,7 +422,7 @@ def _open_and_run_all(page, lab: Lab, notebook: str) -> None:
                            arg=notebook, timeout=30_000)
     state = page.wait_for_function(RUN_STATE, arg=notebook, timeout=RUN_TIMEOUT)
     assert state.json_value() == "done", state.json_value()
-    _wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
+    wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
                 f"the kernel of {notebook} to be idle after Run All (server)")
     _wait_drawn(page, ".jp-OutputArea")
 
@@ -470,7 +447,7 @@ def test_jupyterlab_run_all_and_change_a_dropdown(browser, lab: Lab, name: str,
         dropdown.select_option(label=option)
         page.wait_for_function(f"([el, before]) => ({PLOT_STATE})(el) !== before",
                                arg=[plot.element_handle(), before], timeout=DRAW_TIMEOUT)
-        _wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
+        wait_until(lambda: _kernel_idle(lab, notebook), RUN_TIMEOUT / 1000,
                     f"the kernel of {notebook} to be idle after the change (server)")
         if name in MAPS:  # drawn from the world map the notebook hands plotly (no network)
             _wait_or_fail(page, "() => document.querySelectorAll("
@@ -563,7 +540,7 @@ def _page_equals_kernel(page, notebook: str) -> dict:
             return None
         return kernel
 
-    return _wait_until(agreed, DRAW_TIMEOUT / 1000, "the page's chart to equal the kernel's")
+    return wait_until(agreed, DRAW_TIMEOUT / 1000, "the page's chart to equal the kernel's")
 
 
 def _set_places(page, names: list[str]) -> None:
@@ -618,7 +595,7 @@ def test_growth_explorer_behaves_like_an_app(browser, lab: Lab, tmp_path: Path) 
 
         charts = page.locator(".jp-OutputArea .js-plotly-plot").count()
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-        _wait_until(lambda: not _dirty(page, notebook), KERNEL_TIMEOUT / 1000, "the save")
+        wait_until(lambda: not _dirty(page, notebook), KERNEL_TIMEOUT / 1000, "the save")
         _small_as_in_git(lab.root / notebook)
 
         page.reload()
