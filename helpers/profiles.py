@@ -71,12 +71,8 @@ def _money_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _table(frame: pd.DataFrame, columns: Sequence[str], href: tables.PlaceHref,
            limit: int = 200, max_height: int | None = 420) -> str:
-    html_table = tables.frame_to_html_table(frame, columns, limit=limit, place_href=href,
-                                            max_height=max_height)
-    for column, text in HEADINGS.items():
-        html_table = html_table.replace(f"<th>{html.escape(tables.heading(column))}</th>",
-                                        f"<th>{html.escape(text)}</th>")
-    return html_table
+    return tables.frame_to_html_table(frame, columns, limit=limit, place_href=href,
+                                      max_height=max_height, headings=HEADINGS)
 
 
 # ---------------------------------------------------------------- one profile

@@ -64,17 +64,20 @@ def _place_hrefs(shown: pd.DataFrame, column: str,
 def frame_to_html_table(frame: pd.DataFrame, columns: Sequence[str], limit: int = TABLE_ROWS,
                         formats: Mapping[str, str] | None = None,
                         place_href: PlaceHref | None = None,
-                        max_height: int | None = 320) -> str:
+                        max_height: int | None = 320,
+                        headings: Mapping[str, str] | None = None) -> str:
     """An escaped HTML table of the first ``limit`` rows: numbers formatted for reading
     (``helpers.formatting``), source titles linked, place names linked to their profiles
-    (with ``place_href``); it scrolls inside its own box."""
+    (with ``place_href``); ``headings`` overrides a column's heading; it scrolls inside
+    its own box."""
     columns = [c for c in columns if c in frame.columns]
     shown = frame.head(limit)
     numeric = {c for c in columns if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])}
     cls = {c: ' class="num"' if c in numeric else ' class="date"' if c in DATE_COLUMNS
            else "" for c in columns}
-    head = "".join(f"<th{cls[c]}>{html.escape(heading(c))}</th>" for c in columns)
+    named = {c: (headings or {}).get(c) or heading(c) for c in columns}
+    head = "".join(f"<th{cls[c]}>{html.escape(named[c])}</th>" for c in columns)
     urls = (shown["source_url"].tolist() if "source_url" in shown else [None] * len(shown))
     values = [shown[c].astype(object).tolist() for c in columns]
     places = [_place_hrefs(shown, c, place_href) for c in columns]
