@@ -213,6 +213,32 @@ def test_pages_read_well_on_desktop_and_phone(browser, reports: Path, screen: st
     assert requests == []
 
 
+# Per chart: the margins plotly drew it with, and the margins the figure reserved.
+MARGINS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({id: gd.id,
+  drawn: ['l', 't', 'b'].map(k => gd._fullLayout._size[k]),
+  reserved: ['l', 't', 'b'].map(k => gd._fullLayout.margin[k])}))"""
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_chapter_charts_fit_their_reserved_margins_on_a_desktop(browser, reports: Path,
+                                                                width: int) -> None:
+    """On a desktop, every chapter chart's tick labels, axis titles and legend fit in the
+    margins its figure reserves (``figures.layout``), so plotly draws it once: a chart whose
+    text needs more room is drawn, widened and drawn again (about 0.1 s a page)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    widened = {}
+    for html_file in sorted(reports.glob("[0-9][0-9]-*.html")):
+        page.goto(html_file.as_uri())
+        _wait_drawn(page, "main")
+        for chart in page.evaluate(MARGINS):
+            if chart["drawn"] != chart["reserved"]:
+                widened[f"{html_file.name} {chart['id']}"] = (
+                    f"l, t, b drawn {[round(v) for v in chart['drawn']]}, reserved "
+                    f"{chart['reserved']}")
+    context.close()
+    assert widened == {}
+
 PRINTED = """w => [...document.querySelectorAll('.js-plotly-plot')].every(gd =>
     gd._fullLayout && gd._fullLayout.width === w)"""
 # Per chart at print width: its width and whether its legend stays inside it.

@@ -39,7 +39,7 @@ def _timeline_view(title: str, places: list[str], names: list[str], menus: int) 
     last) and legend entries ``names``."""
     labels = [layout.short_label(p) for p in places]
     frame = layout.frame(title, TIMELINE_ROW * len(places) + 12, names=names,
-                         menu_rows=menus, left=layout.label_px(labels) + 10)
+                         menu_rows=menus, left=layout.axis_left(labels))
     return dict(frame, yaxis=dict(
         title=dict(text=""), categoryorder="array", categoryarray=places,
         range=[-0.5, len(places) - 0.5], automargin=True, tickmode="array", tickvals=places,
@@ -55,8 +55,8 @@ def _type_menu(events: pd.DataFrame, traces: list[dict], title: str) -> list[dic
         places = _place_order(chosen)
         names = [t["name"] for t, v in zip(traces, visible, strict=True) if v]
         view = _timeline_view(head, places, names, 1)
-        relayout = {"height": view["height"], "margin.t": view["margin"]["t"],
-                    "title.text": view["title"]["text"]}
+        relayout = {"height": view["height"], "title.text": view["title"]["text"],
+                    **{f"margin.{side}": view["margin"][side] for side in "tlb"}}
         relayout.update({f"yaxis.{k}": v for k, v in view["yaxis"].items() if k != "title"})
         return dict(label=label, method="update", args=[{"visible": visible}, relayout])
 
@@ -141,15 +141,16 @@ def pressure_heatmap(pressure: pd.DataFrame, *, title: str | None = None,
         meta={"kind": "pressure"},
         hovertemplate="<b>%{y}</b>, %{x}<br>pressure %{z:.1f} points<br>%{customdata} events"
                       "<extra></extra>")
-    frame = layout.frame(title, plot, below=0, extra=below + layout.COLOURBAR)
+    ticktext = [layout.short_label(r) for r in rows[order]]
+    frame = layout.frame(title, plot, below=0, extra=below + layout.COLOURBAR,
+                         left=layout.axis_left(ticktext))
     frame["margin"].update(b=below + layout.COLOURBAR + 10)
     return make_figure(heat, layout=dict(
         template=TEMPLATE, **frame,
         xaxis=dict(title=dict(text="period"), type="category", automargin=False,
                    tickangle=0 if len(cols) <= 8 else -90, fixedrange=True),
         yaxis=dict(title=dict(text=""), automargin=True, tickmode="array",
-                   tickvals=list(rows[order]),
-                   ticktext=[layout.short_label(r) for r in rows[order]])))
+                   tickvals=list(rows[order]), ticktext=ticktext)))
 
 
 HEAT_AXIS = 64
@@ -225,13 +226,15 @@ def pressure_scatter(table: pd.DataFrame, *, title: str | None = None) -> go.Fig
                        "<br>%{customdata[2]}<extra></extra>"))
     x_title, x_lines = layout.axis_title("regulatory pressure (index points, whole period)")
     positive = users[users > 0]
+    y_ticks = (layout.axis_ticks(float(positive.min()), float(positive.max()), log=True)
+               if len(positive) else {})
     return make_figure(points, layout=dict(
         template=TEMPLATE, **layout.frame(title, SCATTER_PLOT,
-                                          below=layout.AXIS_BELOW + 18 * (x_lines - 1)),
+                                          below=layout.AXIS_BELOW + 24 * (x_lines - 1),
+                                          left=layout.axis_left(y_ticks.get("ticktext",
+                                                                            ["0000"]))),
         hovermode="closest",
         xaxis=dict(title=dict(text=x_title), automargin=True, rangemode="tozero",
                    **layout.axis_ticks(0.0, float(pressure.max()), kind="points")),
         yaxis=dict(title=dict(text="people (latest figure, log scale)"), type="log",
-                   automargin=True,
-                   **(layout.axis_ticks(float(positive.min()), float(positive.max()),
-                                        log=True) if len(positive) else {}))))
+                   automargin=True, **y_ticks)))

@@ -9,7 +9,11 @@
   the plot, its tick labels and axis titles clear of it), and colour bars lie horizontally
   under the plot;
 - the figure's height is the plot's height plus all of that, the legend counted with the
-  rows it needs on a phone, so the plot keeps its height at any width.
+  rows it needs on a phone, so the plot keeps its height at any width;
+- the margins are reserved up front for the text they hold (tick labels, axis titles, the
+  legend at a desktop width), a little generously: plotly's automargin stays on as the safety
+  net, but when nothing needs more room than reserved, plotly draws the figure once instead of
+  drawing it, widening the margins and drawing it again (about 0.1 s a page in Chromium).
 
 Pure functions of texts and counts; no figure is built here.
 """
@@ -38,6 +42,18 @@ AXIS_BELOW = 50
 AXIS_TITLE_CHARS = 44
 COLOURBAR = 58
 """px of a horizontal colour bar with its title and tick labels."""
+DESKTOP = 976
+"""px: the figure width the bottom margin is reserved for (a chapter's charts are 976 px wide
+in a 1024 px window, 1132 px in a wider one); a narrower figure whose legend takes more rows
+widens the margin itself."""
+CHAR_EM = 0.62
+"""Width of an average character in em, generous: plotly's fonts fall back to Verdana (or
+DejaVu Sans, about as wide) or Arial, and a label estimated too narrow costs a redraw."""
+AXIS_PAD = 36
+"""px between the widest y tick label and the figure's edge: tick, padding and the axis
+title (measured 34 to 35 in Chromium)."""
+SLACK = 4
+"""px more than the estimate in the reserved margins."""
 LABEL_CHARS = 24
 """Category labels (places on a y axis) longer than this are shortened; hover has all."""
 
@@ -133,9 +149,14 @@ def legend() -> dict:
 
 
 def label_px(labels: Iterable[str], size: int = 12) -> int:
-    """px a column of tick labels takes (the widest, at font ``size``)."""
+    """px a column of tick labels takes (the widest, at font ``size``; generous)."""
     longest = max((_visible_length(str(t)) for t in labels), default=0)
-    return int(longest * size * 0.55) + 8
+    return math.ceil(longest * size * CHAR_EM)
+
+
+def axis_left(labels: Iterable[str], size: int = 12) -> int:
+    """px left of the plot for a y axis with tick labels ``labels`` and its title."""
+    return label_px(labels, size) + AXIS_PAD
 
 
 def frame(title_text: str, plot: int, *, names: Sequence[str] = (), menu_rows: int = 0,
@@ -143,14 +164,15 @@ def frame(title_text: str, plot: int, *, names: Sequence[str] = (), menu_rows: i
     """Layout keys for a figure whose plot area is ``plot`` px high: ``height``, ``margin``,
     ``title``, ``legend`` (for legend entries ``names``), ``modebar``. ``below``: px under
     the plot for its x axis; ``extra``: px for anything else under it (colour bar, slider);
-    ``left``: px of the y axis' labels and title (plotly wraps a legend at the plot's
-    width)."""
+    ``left``: px of the y axis' labels and title (``axis_left``). The margins are reserved
+    for all of that, with the legend's rows at ``DESKTOP`` width."""
     head, title_px = title(title_text)
     top = top_margin(title_px, menu_rows)
     bottom = below + extra + legend_height(names, PHONE - left - 20)
+    reserved = below + extra + legend_height(names, DESKTOP - 20) + SLACK
     return dict(height=int(top + plot + bottom + 10), title=head, legend=legend(),
                 showlegend=bool(names), modebar=MODEBAR,
-                margin=dict(t=top, b=10, l=10, r=20, autoexpand=True))
+                margin=dict(t=top, b=reserved, l=left, r=20, autoexpand=True))
 
 
 def axis_title(text: str) -> tuple[str, int]:

@@ -142,7 +142,7 @@ def investments_figure(investments: pd.DataFrame, *, title: str | None = None) -
     return make_figure(traces, layout=dict(
         template=TEMPLATE, **layout.frame(head, INVESTMENT_ROW * len(order) + 20,
                                           names=[t["name"] for t in traces],
-                                          left=layout.label_px(places) + 10),
+                                          left=layout.axis_left(places)),
         barmode="stack", hovermode="closest",
         xaxis=dict(title=dict(text="USD (yearly average rate)"), type="linear",
                    automargin=True, rangemode="tozero", **_stack_ticks(quantified)),

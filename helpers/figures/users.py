@@ -210,7 +210,7 @@ def growth_figure(users: pd.DataFrame, events: pd.DataFrame | None = None, *,
     menus = _geo_menu(traces + keys + lane, y, log_y, title, place_titles) if controls else []
     ticks = _y_ticks(users[y].to_numpy(), y, log_y)
     fig_layout = _growth_layout(title, names, rows, y, log_y, menus, controls,
-                                left=layout.label_px(ticks.get("ticktext", ["0000000"])) + 24)
+                                left=layout.axis_left(ticks.get("ticktext", ["0000000"])))
     fig_layout["yaxis"].update(ticks)
     return make_figure(traces + keys + lane, fig_layout)
 
@@ -225,7 +225,7 @@ def _growth_layout(title: str, names: list[str], rows: dict[str, tuple[int, str]
     menu_rows = (1 if controls else 0) + (1 if menus else 0)
     labels = [line for _, label in rows.values()
               for line in layout.wrap(label, LANE_LABEL_CHARS)]
-    left = max(left, layout.label_px(labels, size=10))
+    left = max(left, layout.label_px(labels, size=10) + LANE_PAD)
     fig_layout = dict(
         template=TEMPLATE, **layout.frame(title, plot, names=names, menu_rows=menu_rows,
                                           left=left),
@@ -431,10 +431,12 @@ def claims_figure(users: pd.DataFrame, *, title: str | None = None) -> go.Figure
     ticks = layout.axis_ticks(0.0, float(users["value"].max()), kind="number")
     return make_figure(traces, layout=dict(
         template=TEMPLATE, **layout.frame(title, CLAIMS_PLOT, names=[t["name"] for t in traces],
-                                          left=layout.label_px(ticks["ticktext"]) + 24),
+                                          left=layout.axis_left(ticks["ticktext"])),
         hovermode="closest", xaxis=dict(title=dict(text="as-of date"), automargin=True),
         yaxis=dict(title=dict(text="people"), rangemode="tozero", automargin=True, **ticks)))
 
 
+LANE_PAD = 12
+"""px between the events lane's widest label and the figure's edge (no ticks, no title)."""
 CLAIMS_PLOT = 300
 """px: the height of the claims plot."""
