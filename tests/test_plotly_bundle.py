@@ -17,6 +17,7 @@ import pytest
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from helpers import figures, pages, places, selections
+from helpers.plotly_assets import geo_assets_js
 from helpers.atlas import Atlas
 from helpers.report import ReportBuildError, build_reports
 from tests.conftest import ROOT, SessionReports
@@ -91,6 +92,49 @@ def test_bundle_has_every_trace_type_the_views_and_profiles_draw(manifest: dict)
     assert not missing, (f"trace types the lean plotly.js lacks (add them to "
                          f"scripts/plotly-bundle/entry.js, then {REBUILD}): {missing}")
     assert {"scatter", "bar", "heatmap", "choropleth"} <= set(drawn)
+
+
+KEPT_PROJECTIONS = {"natural earth", "equirectangular"}
+"""Projections the lean bundle draws: "natural earth" (scripts/plotly-bundle/shims) and
+d3-geo's own, of which plotly.js's default; d3-geo-projection's others are left out."""
+
+
+def _geo_needs(data: Iterable[dict], layout: dict) -> set[str]:
+    """What a figure's maps need that the lean bundle may lack: a choropleth's locationmode
+    other than ISO-3 (country names need the left-out country-iso-search), a projection not
+    kept."""
+    needs = {f"locationmode {t.get('locationmode')}" for t in data
+             if t.get("type") == "choropleth" and t.get("locationmode", "ISO-3") != "ISO-3"}
+    for key, value in layout.items():
+        if key.startswith("geo") and isinstance(value, dict):
+            kind = (value.get("projection") or {}).get("type", "equirectangular")
+            if kind not in KEPT_PROJECTIONS:
+                needs.add(f"projection {kind}")
+    return needs
+
+
+def test_maps_need_nothing_the_bundle_leaves_out(session_reports: SessionReports,
+                                                 manifest: dict) -> None:
+    """The bundle leaves out country-iso-search and d3-geo-projection (manifest "shims"):
+    every map of the views and of the built pages gives ISO-3 codes and a kept projection."""
+    assert manifest["shims"] == ["country-iso-search", "d3-geo-projection"]
+    atlas = Atlas.load()
+    maps = 0
+    for view, select in selections.SELECTIONS.items():
+        for fig in figures.charts(select(atlas), static=True):
+            fig_json = fig.to_plotly_json()
+            frames = [t for f in fig_json.get("frames", ()) for t in f.get("data", ())]
+            assert not _geo_needs([*fig_json["data"], *frames], fig_json["layout"]), view
+            maps += any(k.startswith("geo") for k in fig_json["layout"])
+    decoder = json.JSONDecoder()
+    for path in sorted(session_reports.out.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        for match in NEWPLOT.finditer(html):
+            data, end = decoder.raw_decode(html, match.end())
+            layout, _ = decoder.raw_decode(html, html.index("{", end))
+            assert not _geo_needs(data, layout), path.name
+            maps += any(k.startswith("geo") for k in layout)
+    assert maps >= 6
 
 
 def _page_trace_types(html: str) -> set[str]:
@@ -194,3 +238,37 @@ def test_bundle_in_chromium_is_the_plotly_object_with_its_trace_types(browser, m
     assert errors == []
     assert found == {"version": manifest["plotlyjs_version"], "api": [], "resize": "function",
                      "traces": manifest["trace_types"]}
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian's chromium is not installed: run `make browser` as root")
+def test_bundle_draws_natural_earth_maps_and_names_what_it_leaves_out(browser,
+                                                                      lean: str) -> None:
+    """The shims of scripts/plotly-bundle stand in for two packages plotly.js requires: a
+    "natural earth" map of ISO-3 codes draws as with the full bundle; country names or a
+    left-out projection fail with a message that says so, never a silent blank map."""
+    page = browser.new_page()
+    page.set_content("<!DOCTYPE html><html><head></head><body><div id='map'></div></body>"
+                     "</html>")
+    page.add_script_tag(content=lean)
+    page.add_script_tag(content=geo_assets_js())
+    found = page.evaluate("""async () => {
+        const draw = async (trace, projection) => {
+            try {
+                await Plotly.newPlot('map', [Object.assign({type: 'choropleth', z: [1, 2]},
+                    trace)], {geo: {projection: {type: projection}}});
+                return document.querySelectorAll('#map .choroplethlocation').length;
+            } catch (e) { return String(e.message || e); }
+        };
+        return {
+            iso3: await draw({locations: ['FRA', 'IND']}, 'natural earth'),
+            names: await draw({locations: ['France', 'India'], locationmode: 'country names'},
+                              'natural earth'),
+            robinson: await draw({locations: ['FRA', 'IND']}, 'robinson'),
+        };
+    }""")
+    page.close()
+    assert found["iso3"] == 2
+    assert "country names" in str(found["names"]) and "--plotly full" in str(found["names"])
+    assert "geoRobinson" in str(found["robinson"]) and "natural earth" in str(found["robinson"])

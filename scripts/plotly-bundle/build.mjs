@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,36 @@ const modules = [...readFileSync(entry, 'utf8').matchAll(/require\('plotly\.js\/
     .map((m) => m[1]).filter((name) => name !== 'core');
 const traces = ['scatter', ...modules].sort();
 
+// Packages plotly.js requires that the atlas's figures never use, replaced by the small
+// modules of shims/ (each says what it leaves out; tests/test_plotly_bundle.py checks that no
+// figure needs what is left out).
+const shims = {
+    'country-iso-search': join(here, 'shims', 'country-iso-search.js'),
+    'd3-geo-projection': join(here, 'shims', 'd3-geo-projection.js'),
+};
+
+// As plotly.js builds its own dist bundles (its esbuild plugin tasks/compress_attributes.js,
+// with the same patterns): the attributes' documentation (description, requiredOpts,
+// otherOpts, role, hrName), which only plot-schema.json needs, is left out of the sources.
+const META = [
+    String.raw`description: '.*'`,
+    String.raw`description: \[[\s\S]*?\]\.join\([\s\S]*?\)`,
+    String.raw`requiredOpts: \[[\s\S]*?\]`,
+    String.raw`otherOpts: \[[\s\S]*?\]`,
+    String.raw`role: '.*'`,
+    String.raw`hrName: '.*'`,
+].map((pattern) => new RegExp(String.raw`\s*` + pattern + ',?', 'g'));
+const stripMeta = {
+    name: 'strip-attribute-meta',
+    setup(build) {
+        build.onLoad({ filter: /\.js$/ }, async (args) => {
+            let contents = await readFile(args.path, 'utf8');
+            for (const pattern of META) contents = contents.replace(pattern, '');
+            return { contents, loader: 'js' };
+        });
+    },
+};
+
 const banner = [
     '/**',
     `* plotly.js v${plotlyjs}, partial bundle of the TikTok Growth Atlas: ${traces.join(', ')}`,
@@ -52,6 +83,8 @@ const result = await esbuild.build({
     define: { global: 'window', 'define.amd': 'false' },
     target: 'es2016',
     loader: { '.css': 'empty' }, // maplibre-gl's style sheet: no map tiles are drawn here
+    alias: shims,
+    plugins: [stripMeta],
     banner: { js: banner },
     legalComments: 'eof',
     write: false,
@@ -71,6 +104,9 @@ const manifest = {
     plotlyjs_version: plotlyjs,
     trace_types: traces,
     modules: ['core', ...modules].map((name) => `plotly.js/lib/${name}`),
+    shims: Object.keys(shims).sort(),
+    stripped: 'attribute documentation (description, requiredOpts, otherOpts, role, hrName), ' +
+        "as in plotly.js's own dist bundles",
     esbuild_version: esbuild.version,
     bytes: code.length,
     sha256: createHash('sha256').update(code).digest('hex'),
