@@ -17,8 +17,8 @@ import pytest
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from helpers import figures, pages, places, selections
-from helpers.plotly_assets import geo_assets_js
 from helpers.atlas import Atlas
+from helpers.plotly_assets import geo_assets_js
 from helpers.report import ReportBuildError, build_reports
 from tests.conftest import ROOT, SessionReports
 
