@@ -13,16 +13,13 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from helpers import formatting
-from helpers.formatting import plural
+from helpers.formatting import plural, the
 from helpers.selections import ALL, NOT_USERS, Selection
 
 HEATMAP_ROWS = 30
 """How many places the pressure heatmap draws (those with the most pressure)."""
 NAMED = 3
 """Up to this many places are named; more are counted."""
-THE_NAMES = ("World", "Netherlands", "Philippines", "Gambia", "Bahamas", "Maldives")
-THE_STARTS = ("United ", "European ", "Republic ", "Democratic ")
-THE_ENDS = (" Republic", " Islands", " Emirates")
 NOT_SEGMENTS = ("", "all ages", "<NA>", "nan")
 """Segment labels that say nothing: a figure of everyone."""
 NOUNS = {"value": "figure", "share_pct": "share", "change_pct": "change"}
@@ -38,13 +35,6 @@ NOTHING = {
 
 
 # ---------------------------------------------------------------- words
-
-
-def the(name: str) -> str:
-    """A place's name as a sentence needs it: 'the United States', 'India'."""
-    if name in THE_NAMES or name.startswith(THE_STARTS) or name.endswith(THE_ENDS):
-        return f"the {name}"
-    return name
 
 
 def possessive(name: str) -> str:

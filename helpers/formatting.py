@@ -89,6 +89,18 @@ def iso(value: object, missing: str = "") -> str:
     return missing if _missing(value) else f"{pd.Timestamp(value):%Y-%m-%d}"  # type: ignore
 
 
+THE_NAMES = ("World", "Netherlands", "Philippines", "Gambia", "Bahamas", "Maldives")
+THE_STARTS = ("United ", "European ", "Republic ", "Democratic ")
+THE_ENDS = (" Republic", " Islands", " Emirates")
+
+
+def the(name: str) -> str:
+    """A place's name as a sentence needs it: 'the United States', 'India'."""
+    if name in THE_NAMES or name.startswith(THE_STARTS) or name.endswith(THE_ENDS):
+        return f"the {name}"
+    return name
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 place', '3 places'."""
     return f"{n:,} {word if n == 1 else (words or word + 's')}"

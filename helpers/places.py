@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from helpers import metrics, selections
+from helpers import formatting, metrics, selections
 from helpers.atlas import Atlas
 from helpers.selections import Selection
 
@@ -44,9 +44,9 @@ class Place:
 
     @property
     def kind_label(self) -> str:
-        """'country', 'state or province of United States', ..."""
+        """'country', 'state, province or nation within the United States', ..."""
         if self.subdivision:
-            return f"state, province or nation within {self.name}"
+            return f"state, province or nation within {formatting.the(self.name)}"
         return KIND_LABELS.get(self.kind, self.kind)
 
 

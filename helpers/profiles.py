@@ -86,12 +86,13 @@ def lead(profile: Profile) -> str:
     if len(mau):
         top = mau.sort_values("date", ascending=False).iloc[0]
         parts.append(
-            f"The latest TikTok user figure for {name} is {formatting.number(top['value'])} "
+            f"The latest TikTok user figure for {formatting.the(name)} is "
+            f"{formatting.number(top['value'])} "
             f"{top['metric_label']}, a {top['claim_type_label']} from {top['publishers']} "
             f"({formatting.day(top['date'], str(top['date_precision']))}). "
             f"{_reports(profile)}")
     else:
-        parts.append(f"The atlas has no TikTok user figure for {name}.")
+        parts.append(f"The atlas has no TikTok user figure for {formatting.the(name)}.")
     counts = [_count(len(profile.episodes), "restriction that took effect",
                      "restrictions that took effect"),
               _count(len(profile.fines), "fine"), _count(len(profile.events), "event"),

@@ -165,9 +165,11 @@ def claims(atlas: Atlas, claims_place: str = "USA", start: int | None = None,
     rows = metrics.filter_rows(atlas.users, geos=[claims_place], **_bounds(start, end),
                                product="tiktok").sort_values("date")
     name = atlas.place_names.get(claims_place, claims_place)
-    message = "" if len(rows) else (f"No TikTok user figure for {name} from {start} to {end}: "
-                                    "widen the period or choose another place.")
-    return Selection("claims", params, rows, f"Who says how many TikTok users in {name}?",
+    message = "" if len(rows) else (f"No TikTok user figure for {formatting.the(name)} from "
+                                    f"{start} to {end}: widen the period or choose another "
+                                    "place.")
+    return Selection("claims", params, rows,
+                     f"Who says how many TikTok users in {formatting.the(name)}?",
                      message)
 
 
