@@ -53,6 +53,12 @@ def quiet_kernel_manager() -> type:
     return QuietKernelManager
 
 
+def in_app() -> bool:
+    """True in a kernel of the dashboard (``make app``), whose readers do not see the
+    server's files."""
+    return bool(os.environ.get(APP_ENV))
+
+
 def served_url(path: Path) -> str | None:
     """The address at which the server that started this kernel serves ``path`` (same origin
     as the page), or None outside such a server or when it does not serve ``path``.
@@ -61,7 +67,7 @@ def served_url(path: Path) -> str | None:
     after Voila's base URL. Under a Jupyter server (``make lab``): its ``/files/`` handler,
     from the server list that Jupyter keeps in its runtime folder (the kernel's
     ``JPY_PARENT_PID`` is the server's pid)."""
-    if os.environ.get(APP_ENV):
+    if in_app():
         return _app_url(path, os.environ.get("VOILA_BASE_URL") or "/")
     pid = os.environ.get("JPY_PARENT_PID")
     if not pid:

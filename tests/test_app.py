@@ -409,6 +409,17 @@ def test_the_export_link_opens_the_built_page(browser, app: App) -> None:
         title = report.evaluate(
             "() => document.querySelector('.js-plotly-plot').layout.title.text")
         assert title == chosen  # the explorer's selection, not the notebook's defaults
+        # the built set's navigation, its profiles and shared scripts are served beside it
+        links = report.evaluate("() => [...document.querySelectorAll('.atlas-nav a, "
+                                "a[href*=\"places/\"], script[src]')]"
+                                ".map(el => el.href || el.src)")
+        assert len(links) > 5 and all(u.startswith(app.url + "/atlas/reports/sets/")
+                                      for u in links), links
+        for url in sorted(set(links))[:40]:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                assert response.status == 200, url
+        # a dashboard's reader gets the link, not the server's file path
+        assert "/" not in page.locator(".atlas-export").inner_text()
         assert _off_machine(visit) == []
     finally:
         _close_and_wait_for_the_cull(app, visit)

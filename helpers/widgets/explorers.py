@@ -31,7 +31,7 @@ from helpers import figures, selections, tables
 from helpers.atlas import Atlas
 from helpers.figures.common import prepare_hover
 from helpers.figures.fastpath import fit_width_when_shown, set_widget_config
-from helpers.kernels import served_url
+from helpers.kernels import in_app, served_url
 from helpers.metrics import FINE_SCALE_USD, SUBNATIONAL_FACTOR
 from helpers.paths import ASSETS_DIR
 from helpers.selections import ALL, Selection
@@ -260,10 +260,12 @@ class Explorer:
                                         f"<code style='word-break:break-all'>{where}</code>"
                                         "</span>")
             return
+        # in JupyterLab the file's place helps the analyst; a dashboard's reader has the link
+        place = "" if in_app() else (f" <code style='word-break:break-all;font-size:11px'>"
+                                     f"{where}</code>")
         self.export_status.value = (
             f"<span class='atlas-export'><a href='{html.escape(url)}' target='_blank' "
-            f"rel='noopener'>Open the report in a new tab</a> "
-            f"<code style='word-break:break-all;font-size:11px'>{where}</code></span>")
+            f"rel='noopener'>Open the report in a new tab</a>{place}</span>")
 
 
 class _Quiet:
