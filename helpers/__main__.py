@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--notebook", action="append", default=[], metavar="NAME",
                    help="build only this notebook (repeatable), e.g. 03-regulatory-pressure")
     r.add_argument("--plotly", choices=("lean", "full"), default="lean",
-                   help="the plotly.js the pages carry: lean (default, about 1.4 MB: the trace "
+                   help="the plotly.js the pages carry: lean (default, about 1.1 MB: the trace "
                         "types the reports draw) or full (plotly.py's, about 4.8 MB)")
     r.set_defaults(func=cmd_report)
     d = sub.add_parser("docs", help="regenerate the data dictionary in tiktok_data/README.md")

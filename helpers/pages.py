@@ -95,7 +95,7 @@ reader changes them, with a "Copy link to this view" button in the navigation ba
 
 BUNDLES = ("lean", "full")
 """The plotly.js a page can carry: ``lean``, the atlas's partial bundle of the trace types
-its reports draw (``helpers/assets/plotly-atlas.min.js``, about 1.4 MB; rebuilt by
+its reports draw (``helpers/assets/plotly-atlas.min.js``, about 1.1 MB; rebuilt by
 ``make plotly-bundle``), or ``full``, plotly.py's whole plotly.min.js (about 4.8 MB)."""
 LEAN_BUNDLE = ASSETS_DIR / "plotly-atlas.min.js"
 LEAN_MANIFEST = ASSETS_DIR / "plotly-atlas.json"
